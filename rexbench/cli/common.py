@@ -1,0 +1,48 @@
+"""Options and output helpers shared by the command modules."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from ..errors import RexbenchError
+
+# The metrics `rexbench score` runs when --metrics is not given. Fixed: never depends on what is installed.
+DEFAULT_METRICS = ("bleu2_rexrank", "bleu", "rouge_l", "meteor", "bertscore_minilm", "chexpert_f1")
+
+SplitOpt = typer.Option(None, "--split", "-s", help="demo:test, rexgradient:test, or a ReXrank .json / custom .jsonl/.csv references file.")
+ReferencesOpt = typer.Option(None, "--references", "-r", help="Custom references file (.jsonl/.csv); same as --split FILE.")
+DataDirOpt = typer.Option(None, "--data-dir", help="Local ReXGradient-160K copy (else $REXBENCH_DATA).", envvar="REXBENCH_DATA")
+JsonOpt = typer.Option(False, "--json", help="Print machine-readable JSON on stdout.")
+TracksOpt = typer.Option("all", "--tracks", "-t", help="Comma-separated tracks: findings, impression, findings_impression, report (or all).")
+
+
+def resolve_split(split: Optional[str], references: Optional[Path], data_dir: Optional[Path]):
+    from ..splits import load_split
+
+    if split and references:
+        raise RexbenchError("give --split or --references, not both")
+    spec = split or (str(references) if references else None)
+    if not spec:
+        raise RexbenchError("no split given: pass --split demo:test (or another split) or --references FILE")
+    return load_split(spec, data_dir=data_dir)
+
+
+def print_json(obj: Any) -> None:
+    from ..io import dumps_json
+
+    sys.stdout.write(dumps_json(obj))
+
+
+def console():
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+def fmt(value: Optional[float], digits: int = 4) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"

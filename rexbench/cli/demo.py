@@ -1,0 +1,46 @@
+"""`rexbench demo`: score the bundled demo submissions and build the leaderboard site, offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ..paths import REPO_DIR
+from .common import DEFAULT_METRICS
+
+
+def demo(
+    submissions_dir: Path = typer.Option(REPO_DIR / "submissions", "--submissions", help="Folder of submissions."),
+    out_dir: Path = typer.Option(REPO_DIR / "leaderboard_site" / "build", "--out", help="Site output folder."),
+    display: Path = typer.Option(REPO_DIR / "leaderboard_site" / "leaderboard.yaml", "--display",
+                                 help="Display schema (leaderboard.yaml)."),
+    metrics: str = typer.Option(",".join(DEFAULT_METRICS), "--metrics", "-m", help="Metrics to score."),
+    bootstrap: int = typer.Option(1000, "--bootstrap", help="Bootstrap resamples (0 = no CIs)."),
+    seed: int = typer.Option(12345, "--seed"),
+) -> None:
+    """Score every demo submission (split demo:*) and build leaderboard_site/build/index.html."""
+    from ..pipeline import build_site_from, load_all, score_submission
+    from ..registry import parse_list
+    from ..scoring import BootstrapConfig, load_metrics
+
+    specs = parse_list(metrics)
+    load_metrics(specs)  # fail before any work if a metric cannot run here
+    subs = [s for s in load_all(submissions_dir) if all(e.split.startswith("demo:") for e in s.splits)]
+    if not subs:
+        typer.echo(f"error: no demo submissions (split demo:*) under {submissions_dir}", err=True)
+        raise typer.Exit(1)
+    boot = BootstrapConfig(n_resamples=bootstrap, seed=seed) if bootstrap > 0 else None
+    for sub in subs:
+        typer.echo(f"scoring {sub.id} ...", err=True)
+        score_submission(sub, metrics=specs, bootstrap=boot)
+    board = build_site_from(subs, display, out_dir)
+    typer.echo(f"{len(subs)} submissions scored; leaderboard: {out_dir / 'index.html'}")
+    for split in board["splits"]:
+        for track, t in split["tracks"].items():
+            top = [r["submission"] for r in t["rows"] if r["rank"] == 1]
+            typer.echo(f"  {split['id']} {track} (n={t['n']}, by {t['main_metric']}): best {', '.join(top)}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)

@@ -1,0 +1,99 @@
+"""`rexbench validate` and `rexbench score`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .common import (DEFAULT_METRICS, DataDirOpt, JsonOpt, ReferencesOpt, SplitOpt, TracksOpt, console, fmt,
+                     print_json, resolve_split)
+
+
+def validate(
+    predictions: Path = typer.Option(..., "--predictions", "-p", help="Predictions file (.jsonl, .csv, ReXrank .json)."),
+    split: Optional[str] = SplitOpt,
+    references: Optional[Path] = ReferencesOpt,
+    data_dir: Optional[Path] = DataDirOpt,
+    tracks: str = TracksOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Check a predictions file against a split: exact ids, no duplicates, no empty reports."""
+    from ..predictions import read_predictions, validate as check
+    from ..tracks import parse_tracks
+
+    ref = resolve_split(split, references, data_dir)
+    preds = read_predictions(predictions)
+    aligned = check(preds, ref, parse_tracks(tracks))
+    summary = {"ok": True, "predictions": str(predictions), "format": preds.format, "split": ref.id,
+               "split_sha256": ref.sha256, "n_predictions": len(preds.entries),
+               "tracks": {t: len(a.ids) for t, a in aligned.items()}}
+    if as_json:
+        print_json(summary)
+    else:
+        counts = ", ".join(f"{t} n={n}" for t, n in summary["tracks"].items())
+        typer.echo(f"OK: {len(preds.entries)} predictions match split {ref.id} ({counts})")
+
+
+def score(
+    predictions: Path = typer.Option(..., "--predictions", "-p", help="Predictions file (.jsonl, .csv, ReXrank .json)."),
+    split: Optional[str] = SplitOpt,
+    references: Optional[Path] = ReferencesOpt,
+    data_dir: Optional[Path] = DataDirOpt,
+    metrics: str = typer.Option(",".join(DEFAULT_METRICS), "--metrics", "-m",
+                                help="Comma-separated metric specs, e.g. rouge_l,bleu2_rexrank,meteor or rouge_l:rouge_type=rouge1."),
+    tracks: str = TracksOpt,
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write results.json and per_study.jsonl into this folder."),
+    bootstrap: int = typer.Option(1000, "--bootstrap", help="Bootstrap resamples for CIs (0 = no CIs)."),
+    seed: int = typer.Option(12345, "--seed", help="Bootstrap seed (recorded in every signature)."),
+    ci_method: str = typer.Option("percentile", "--ci-method", help="percentile or bca."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Recompute instead of reading the score cache."),
+    submission_id: Optional[str] = typer.Option(None, "--id", help="Submission id recorded in results.json."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Score a predictions file on a split: every metric x track, with bootstrap CIs and signatures."""
+    from ..cache import ScoreCache
+    from ..predictions import read_predictions
+    from ..registry import parse_list
+    from ..results import build_results, write
+    from ..scoring import BootstrapConfig, score as run_score
+    from ..tracks import parse_tracks
+
+    ref = resolve_split(split, references, data_dir)
+    preds = read_predictions(predictions)
+    boot = BootstrapConfig(n_resamples=bootstrap, seed=seed, method=ci_method) if bootstrap > 0 else None
+    run = run_score(ref, preds, metrics=parse_list(metrics), tracks=parse_tracks(tracks), bootstrap=boot,
+                    cache=ScoreCache(enabled=not no_cache))
+    if out is not None:
+        write(run, out, submission_id=submission_id)
+    if as_json:
+        print_json(build_results(run, submission_id=submission_id))
+        return
+    print_tables(run)
+    if out is not None:
+        typer.echo(f"wrote {out / 'results.json'} and {out / 'per_study.jsonl'}", err=True)
+
+
+def print_tables(run) -> None:
+    from rich.table import Table
+
+    from ..tracks import TRACK_NAMES
+
+    con = console()
+    for name, track in run.tracks.items():
+        table = Table(title=f"{run.split.id} · {TRACK_NAMES[name]} · n={track.n}", title_justify="left")
+        for col, justify in (("metric", "left"), ("score", "right"), ("95% CI", "right"), ("", "center"), ("", "left")):
+            table.add_column(col, justify=justify)
+        for key, ms in track.metrics.items():
+            ci = f"[{fmt(ms.ci.low)}, {fmt(ms.ci.high)}]" if ms.ci is not None else ""
+            arrow = "↑" if ms.metric.higher_is_better else "↓"
+            table.add_row(key, fmt(ms.output.score), ci, arrow, "cached" if ms.cached else "")
+        con.print(table)
+        for key, ms in track.metrics.items():
+            con.print(f"  {ms.signature.format()}", style="dim")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("validate")(validate)
+    app.command("score")(score)

@@ -1,0 +1,155 @@
+"""The Metric contract every metric under metrics/<name>/ implements.
+
+A metric maps aligned (reference, prediction) pairs to
+  * one value per study (`per_study`), used for distributions, subgroups and paired tests, and
+  * the corpus score. For most metrics the corpus score is the mean of `per_study`. Corpus-level
+    metrics (corpus BLEU, micro F1) set `corpus_level = True`, return per-study sufficient
+    statistics (`stats`, shape (n, k)) and implement `aggregate`, which maps summed statistics
+    to the score; the bootstrap resamples studies and re-aggregates, exactly like the point estimate.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .errors import MetricError, UnknownMetric
+
+Progress = Callable[[int], None]  # called with the number of items just finished
+
+
+@dataclass(frozen=True)
+class MetricOutput:
+    per_study: np.ndarray                      # (n,) float64
+    score: float                               # corpus score (full precision)
+    stats: np.ndarray | None = None            # (n, k) sufficient statistics, corpus-level metrics only
+    components: Mapping[str, np.ndarray] = field(default_factory=dict)  # extra per-study arrays
+    details: Mapping[str, Any] = field(default_factory=dict)            # JSON-serialisable corpus extras
+
+
+@dataclass(frozen=True)
+class NoParams:
+    """For metrics without parameters."""
+
+
+class Metric:
+    """Base class. Subclasses set the class attributes and implement `_compute`."""
+
+    name: ClassVar[str]
+    version: ClassVar[int] = 1                 # bump whenever a score could move
+    description: ClassVar[str] = ""
+    higher_is_better: ClassVar[bool] = True
+    value_range: ClassVar[tuple[float, float]] = (0.0, 1.0)
+    corpus_level: ClassVar[bool] = False
+    Params: ClassVar[type] = NoParams
+    # Short signature keys for params, e.g. {"rouge_type": "type"}; unlisted params keep their name.
+    param_keys: ClassVar[Mapping[str, str]] = {}
+
+    def __init__(self, **params: Any):
+        names = {f.name for f in dataclasses.fields(self.Params)}
+        unknown = sorted(set(params) - names)
+        if unknown:
+            known = ", ".join(sorted(names)) or "none"
+            raise UnknownMetric(f"metric {self.name!r} has no parameter {unknown[0]!r} (parameters: {known})")
+        coerced = {k: _coerce(self.Params, k, v) for k, v in params.items()}
+        self.params = self.Params(**coerced)
+
+    # ---- readiness and provenance -------------------------------------------------------------
+    def readiness(self) -> str | None:
+        """None when the metric can run here, else one line saying exactly what to install or fetch."""
+        return None
+
+    def environment(self) -> dict[str, str]:
+        """Library versions and model hashes that can move the score (they go into the signature)."""
+        return {}
+
+    def signature_fields(self) -> dict[str, str]:
+        fields: dict[str, str] = {"v": str(self.version)}
+        for f in dataclasses.fields(self.params):
+            fields[self.param_keys.get(f.name, f.name)] = format_value(getattr(self.params, f.name))
+        fields.update(self.environment())
+        return fields
+
+    # ---- computation -------------------------------------------------------------------------
+    def compute(self, *, references: Sequence[str], predictions: Sequence[str],
+                progress: Progress | None = None) -> MetricOutput:
+        if len(references) != len(predictions):
+            raise MetricError(f"{self.name}: {len(references)} references but {len(predictions)} predictions")
+        out = self._compute(list(references), list(predictions), progress)
+        self._check(out, len(references))
+        return out
+
+    def _compute(self, references: list[str], predictions: list[str],
+                 progress: Progress | None) -> MetricOutput:
+        raise NotImplementedError
+
+    def aggregate(self, stats: np.ndarray) -> np.ndarray:
+        """Corpus score from summed statistics, shape (..., k) -> (...). Corpus-level metrics only."""
+        raise NotImplementedError(f"{self.name} is not a corpus-level metric")
+
+    def _check(self, out: MetricOutput, n: int) -> None:
+        if out.per_study.shape != (n,):
+            raise MetricError(f"{self.name}: expected {n} per-study values, got shape {out.per_study.shape}")
+        bad = np.flatnonzero(~np.isfinite(out.per_study))
+        if bad.size:
+            raise MetricError(f"{self.name}: non-finite value for study index {int(bad[0])} "
+                              f"({bad.size} in all); a metric failure is an error, never averaged away")
+        if not math.isfinite(out.score):
+            raise MetricError(f"{self.name}: non-finite corpus score")
+        if self.corpus_level and (out.stats is None or out.stats.shape[0] != n):
+            raise MetricError(f"{self.name}: corpus-level metric must return (n, k) statistics")
+
+    @property
+    def spec(self) -> str:
+        """The canonical spec string (name plus non-default params), e.g. `rouge_l:rouge_type=rouge1`."""
+        default = self.Params()
+        parts = [self.name]
+        for f in dataclasses.fields(self.params):
+            value = getattr(self.params, f.name)
+            if value != getattr(default, f.name):
+                parts.append(f"{f.name}={format_value(value)}")
+        return ":".join(parts)
+
+
+def mean_output(per_study: Sequence[float] | np.ndarray, **kwargs: Any) -> MetricOutput:
+    """MetricOutput for a metric whose corpus score is the plain mean of per-study values."""
+    values = np.asarray(per_study, dtype=np.float64)
+    score = float(values.mean()) if values.size else float("nan")
+    return MetricOutput(per_study=values, score=score, **kwargs)
+
+
+def format_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None:
+        return "none"
+    if isinstance(value, (tuple, list)):
+        return "+".join(format_value(v) for v in value)
+    return str(value)
+
+
+def _coerce(params_cls: type, key: str, value: Any) -> Any:
+    """Parse CLI strings into the declared field type (bool, int, float, str)."""
+    if not isinstance(value, str):
+        return value
+    default = getattr(params_cls(), key)
+    try:
+        if isinstance(default, bool):
+            low = value.lower()
+            if low in ("1", "true", "yes", "on"):
+                return True
+            if low in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(value)
+        if isinstance(default, int):
+            return int(value)
+        if isinstance(default, float):
+            return float(value)
+    except ValueError:
+        raise UnknownMetric(f"parameter {key}={value!r}: expected a {type(default).__name__}") from None
+    return value

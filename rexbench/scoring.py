@@ -1,0 +1,125 @@
+"""Score a validated predictions file on a split: every track x metric, cached, with bootstrap CIs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import registry
+from .cache import ScoreCache, cache_key
+from .errors import MetricNotReady
+from .io import sha256_texts
+from .metric import Metric, MetricOutput
+from .predictions import Aligned, Predictions, validate
+from .progress import progress_bar
+from .signature import Signature, build
+from .splits import Split
+
+
+@dataclass(frozen=True)
+class BootstrapConfig:
+    n_resamples: int = 1000
+    seed: int = 12345
+    confidence: float = 0.95
+    method: str = "percentile"
+
+    def signature_fields(self) -> dict[str, str]:
+        return {"boot": str(self.n_resamples), "seed": str(self.seed),
+                "ci": f"{self.method}{round(self.confidence * 100):d}"}
+
+
+@dataclass(frozen=True)
+class MetricScore:
+    key: str                      # canonical spec, e.g. "rouge_l" or "rouge_l:rouge_type=rouge1"
+    metric: Metric
+    output: MetricOutput
+    signature: Signature
+    ci: Any | None                # rexbench.stats.CI
+    cached: bool
+
+    def corpus_scores(self, counts: np.ndarray) -> np.ndarray:
+        """The corpus score on each bootstrap resample (rows of `counts`)."""
+        if self.metric.corpus_level:
+            return self.metric.aggregate(counts @ self.output.stats)
+        return counts @ self.output.per_study / counts.sum(axis=1)
+
+
+@dataclass(frozen=True)
+class TrackResult:
+    aligned: Aligned
+    metrics: dict[str, MetricScore] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return len(self.aligned.ids)
+
+
+@dataclass(frozen=True)
+class ScoreRun:
+    split: Split
+    predictions: Predictions
+    tracks: dict[str, TrackResult]
+    bootstrap: BootstrapConfig | None
+
+
+def load_metrics(specs: list[str]) -> list[Metric]:
+    """Instantiate metrics and refuse to start unless every one can run (rule: the set never silently shrinks)."""
+    metrics = [registry.load(s) for s in specs]
+    problems = [f"{m.spec}: {msg}" for m in metrics if (msg := m.readiness())]
+    if problems:
+        raise MetricNotReady("; ".join(problems))
+    seen: set[str] = set()
+    for m in metrics:
+        if m.spec in seen:
+            raise MetricNotReady(f"metric {m.spec} is listed twice")
+        seen.add(m.spec)
+    return metrics
+
+
+def compute_cached(metric: Metric, references: list[str], predictions: list[str], cache: ScoreCache,
+                   *, label: str = "", show_progress: bool | None = None) -> tuple[MetricOutput, bool]:
+    key = cache_key(spec=metric.spec, fields=metric.signature_fields(), code=registry.code_hash(metric.name),
+                    refs=sha256_texts(references), preds=sha256_texts(predictions))
+    hit = cache.get(key)
+    if hit is not None:
+        return hit, True
+    with progress_bar(f"{label}{metric.spec}", len(references), enabled=show_progress) as advance:
+        out = metric.compute(references=references, predictions=predictions, progress=advance)
+    cache.put(key, out)
+    return out, False
+
+
+def score(split: Split, predictions: Predictions, *, metrics: list[str], tracks: tuple[str, ...],
+          bootstrap: BootstrapConfig | None = BootstrapConfig(), cache: ScoreCache | None = None,
+          show_progress: bool | None = None) -> ScoreRun:
+    aligned = validate(predictions, split, tracks)   # raises on any bad prediction, before any work
+    loaded = load_metrics(metrics)
+    cache = cache or ScoreCache()
+    results: dict[str, TrackResult] = {}
+    for track, pairs in aligned.items():
+        counts = None
+        if bootstrap is not None:
+            from .stats import resample_counts
+            counts = resample_counts(len(pairs.ids), bootstrap.n_resamples, bootstrap.seed)
+        result = TrackResult(pairs)
+        for metric in loaded:
+            out, cached = compute_cached(metric, pairs.references, pairs.predictions, cache,
+                                         label=f"{track}: ", show_progress=show_progress)
+            extra = bootstrap.signature_fields() if bootstrap else None
+            sig = build(metric, n=len(pairs.ids), refs_sha256=split.sha256, extra=extra)
+            ci = _ci(metric, out, counts, bootstrap) if bootstrap else None
+            result.metrics[metric.spec] = MetricScore(metric.spec, metric, out, sig, ci, cached)
+        results[track] = result
+    return ScoreRun(split, predictions, results, bootstrap)
+
+
+def _ci(metric: Metric, out: MetricOutput, counts: np.ndarray | None, cfg: BootstrapConfig):
+    from .stats import bootstrap_ci
+
+    kwargs: dict[str, Any] = dict(counts=counts, n_resamples=cfg.n_resamples, seed=cfg.seed,
+                                  confidence=cfg.confidence, method=cfg.method)
+    if metric.corpus_level:
+        return bootstrap_ci(stats=out.stats, aggregate=metric.aggregate, **kwargs)
+    return bootstrap_ci(out.per_study, **kwargs)
