@@ -1,0 +1,32 @@
+# One command each: `make demo` (set up, score the demo submissions, build the site) and `make test`.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+TORCH_VERSION ?= 2.13.0
+
+.PHONY: setup demo test test-fast site clean
+
+$(BIN)/rexbench: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	# Pin torch first: the CPU build; an unpinned torch may pull a multi-GB CUDA build.
+	$(BIN)/pip install -q torch==$(TORCH_VERSION)
+	$(BIN)/pip install -q -e ".[test]"
+	touch $@
+
+setup: $(BIN)/rexbench
+	$(BIN)/rexbench setup
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium) \
+	  || echo "note: chromium not installed; browser tests will be skipped"
+
+demo: setup
+	$(BIN)/rexbench demo
+
+test: setup
+	$(BIN)/python -m pytest
+
+test-fast: setup
+	$(BIN)/python -m pytest -m "not slow and not browser"
+
+clean:
+	rm -rf $(VENV) leaderboard_site/build .pytest_cache

@@ -1,0 +1,46 @@
+"""`rexbench compare A B [C ...]`: paired differences, their CIs and p-values (Holm-corrected)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .common import JsonOpt, console, fmt, print_json
+
+
+def compare(
+    submissions: list[Path] = typer.Argument(..., help="Two or more submission (or results) folders."),
+    metrics: Optional[str] = typer.Option(None, "--metrics", "-m", help="Comma-separated metric keys (default: all in common)."),
+    tracks: Optional[str] = typer.Option(None, "--tracks", "-t", help="Comma-separated tracks (default: all in common)."),
+    permutations: int = typer.Option(10_000, "--permutations", help="Approximate-randomisation rounds."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Seed (default: the one in results.json)."),
+    alpha: float = typer.Option(0.05, "--alpha", help="Significance level for the marker column."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Compare scored submissions on the same split: diff = A - B, 95% CI (paired bootstrap), p-values."""
+    from rich.table import Table
+
+    from ..compare import compare as run, load_scored
+
+    systems = [load_scored(p) for p in submissions]
+    split = lambda v: [x.strip() for x in v.split(",") if x.strip()] if v else None
+    rows = run(systems, metrics=split(metrics), tracks=split(tracks), seed=seed, n_permutations=permutations)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title=f"paired comparisons ({len(rows)}; Holm over all)", title_justify="left")
+    for col in ("track", "metric", "A", "B", "A−B", "95% CI", "p boot", "p perm", "p Holm", ""):
+        table.add_column(col, justify="right" if col.startswith(("A−", "p", "95")) else "left")
+    for r in rows:
+        sig = "*" if max(r["p_bootstrap_holm"], r["p_permutation_holm"]) < alpha else ""
+        table.add_row(r["track"], r["metric"], r["a"], r["b"], f"{r['diff']:+.4f}",
+                      f"[{fmt(r['ci'][0])}, {fmt(r['ci'][1])}]", f"{r['p_bootstrap']:.4f}",
+                      f"{r['p_permutation']:.4f}", f"{max(r['p_bootstrap_holm'], r['p_permutation_holm']):.4f}", sig)
+    console().print(table)
+    typer.echo(f"* both Holm-corrected p-values < {alpha}", err=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("compare")(compare)
