@@ -45,8 +45,9 @@ def subgroup_summary(run: ScoreRun, track: TrackResult, ms: MetricScore) -> dict
         if run.bootstrap:
             kwargs.update(n_resamples=run.bootstrap.n_resamples, seed=run.bootstrap.seed)
         if ms.metric.corpus_level:
-            kwargs.update(stats=ms.output.stats, aggregate=ms.metric.aggregate)
-        rows = subgroup_table(ms.output.per_study, labels, **kwargs)
+            rows = subgroup_table(None, labels, stats=ms.output.stats, aggregate=ms.metric.aggregate, **kwargs)
+        else:
+            rows = subgroup_table(ms.output.per_study, labels, **kwargs)
         out[name] = [r.to_dict() if hasattr(r, "to_dict") else r for r in rows]
     return out
 
