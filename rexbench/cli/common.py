@@ -41,7 +41,8 @@ def print_json(obj: Any) -> None:
 def console():
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=True)
+    # Piped output (files, CI logs) gets wide tables instead of truncated cells.
+    return Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 
 
 def fmt(value: Optional[float], digits: int = 4) -> str:
