@@ -6,7 +6,7 @@ import hashlib
 import json
 import math
 import os
-import tempfile
+import secrets
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     """Write to a temp file in the same folder, fsync, then rename over the target."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = _create_temp(path)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -29,6 +29,19 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def _create_temp(path: Path) -> tuple[int, str]:
+    """A new temp file next to `path`, created with mode 0o666 less the umask, like any ordinary write
+    (tempfile.mkstemp would make every generated file owner-only, 0o600)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = str(path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"{path.parent}: could not create a temporary file")
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
@@ -44,9 +57,13 @@ def atomic_write_json(path: str | os.PathLike, obj: Any) -> None:
     atomic_write_text(path, dumps_json(obj))
 
 
+def dumps_jsonl(rows: Iterable[Any]) -> str:
+    """Deterministic JSON Lines (sorted keys, NaN refused)."""
+    return "".join(json.dumps(_finite(r), sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n" for r in rows)
+
+
 def atomic_write_jsonl(path: str | os.PathLike, rows: Iterable[Any]) -> None:
-    lines = [json.dumps(_finite(r), sort_keys=True, ensure_ascii=False, allow_nan=False) for r in rows]
-    atomic_write_text(path, "".join(line + "\n" for line in lines))
+    atomic_write_text(path, dumps_jsonl(rows))
 
 
 def _finite(obj: Any) -> Any:

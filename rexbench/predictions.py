@@ -75,28 +75,52 @@ def read_predictions(path: str | Path) -> Predictions:
 def _from_records(path: Path, records: list[tuple[int, dict[str, Any]]]):
     entries: dict[str, Prediction] = {}
     problems: list[str] = []
+    if path.suffix.lower() == ".csv" and records:
+        columns = list(records[0][1])
+        missing = [what for what, names in (("id column (study_id or id)", ("id", "study_id")),
+                                            ("text column (report, or findings/impression)",
+                                             REPORT_KEYS + SECTION_KEYS))
+                   if not any(n in columns for n in names)]
+        if missing:
+            return entries, [f"{path}:1: CSV header lacks the {' and the '.join(missing)}; "
+                             f"found columns {', '.join(map(str, columns))} (expected study_id,report)"]
     for line, rec in records:
         where = f"{path}:{line}"
         key = field(rec, "id", "study_id")
         if not isinstance(key, str) or not key.strip():
-            problems.append(f"{where}: missing or non-string id (ids are strings, e.g. \"CXR3030_IM-1405\")")
+            got = ("missing id" if key is None else "empty id" if isinstance(key, str)
+                   else f"id {key!r} is a {_kind(key)}, not a string")
+            problems.append(f"{where}: {got} (ids are strings, e.g. \"CXR3030_IM-1405\")")
             continue
-        key = key.strip()
+        if key != key.strip():
+            problems.append(f"{where}: id {key!r} has leading or trailing whitespace (ids must match exactly)")
+            continue
         if key in entries:
             problems.append(f"{where}: id {key!r}: duplicate (first at {entries[key].where})")
             continue
-        report = field(rec, *REPORT_KEYS)
+        report_key = next((k for k in REPORT_KEYS if k in rec), None)
         sections = {k: rec.get(k) for k in SECTION_KEYS if k in rec}
-        if report is None and not sections:
+        if report_key is None and not sections:
             problems.append(f"{where}: id {key!r}: no prediction text (expected \"report\" or \"findings\"/\"impression\")")
             continue
-        texts = {"report": report} if report is not None else sections
+        texts = {"report": rec[report_key]} if report_key is not None else sections
         bad = [k for k, v in texts.items() if not isinstance(v, str)]
         if bad:
-            problems.append(f"{where}: id {key!r}: {bad[0]} must be a string, got {type(texts[bad[0]]).__name__}")
+            problems.append(f"{where}: id {key!r}: {report_key or bad[0]} must be a string, got {_kind(texts[bad[0]])}")
             continue
         entries[key] = Prediction(id=key, where=where, **texts)
     return entries, problems
+
+
+def _kind(value: Any) -> str:
+    """The JSON name of a value's type, for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return {"list": "list", "dict": "object", "str": "string"}.get(type(value).__name__, type(value).__name__)
 
 
 def _from_rexrank(path: Path, rows: list[tuple[str, str, Any]]):
@@ -107,7 +131,7 @@ def _from_rexrank(path: Path, rows: list[tuple[str, str, Any]]):
         if not isinstance(value, dict) or "model_prediction" not in value:
             problems.append(f"{where}: id {key!r}: no \"model_prediction\" field")
         elif not isinstance(text, str):
-            problems.append(f"{where}: id {key!r}: model_prediction must be a string, got {type(text).__name__}")
+            problems.append(f"{where}: id {key!r}: model_prediction must be a string, got {_kind(text)}")
         else:
             entries[key] = Prediction(id=key, where=where, report=text)
     return entries, problems
@@ -133,6 +157,7 @@ def validate(predictions: Predictions, split: Split, tracks: tuple[str, ...]) ->
     problems += [f"{p.where}: id {p.id!r} is not in split {split.id}" for p in entries.values()
                  if p.id not in split.by_id]
     aligned: dict[str, Aligned] = {}
+    empty: dict[str, list[str]] = {}
     for track in tracks:
         studies = [s for s in split.track_studies(track) if s.id in entries]
         if not split.track_studies(track):
@@ -141,9 +166,12 @@ def validate(predictions: Predictions, split: Split, tracks: tuple[str, ...]) ->
         for s in studies:
             text = entries[s.id].text(track)
             if not text.strip():
-                problems.append(f"{entries[s.id].where}: id {s.id!r}: empty prediction for track {track}")
+                empty.setdefault(s.id, []).append(track)
             preds.append(text)
         aligned[track] = Aligned(track, [s.id for s in studies], [s.reference(track) for s in studies], preds)
+    # one problem per study, naming every track it leaves empty
+    problems += [f"{entries[i].where}: id {i!r}: empty prediction for track{'s' if len(t) > 1 else ''} {', '.join(t)}"
+                 for i, t in empty.items()]
     if problems:
         raise InputError(problems)
     return aligned

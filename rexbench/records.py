@@ -60,11 +60,17 @@ def _csv(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
     reader = csv.DictReader(io.StringIO(text, newline=""))
     if not reader.fieldnames:
         raise InputError(f"{path}: empty CSV (expected a header row)")
-    out = []
+    out, problems = [], []
     for rec in reader:
         if None in rec:  # more cells than header columns
-            raise InputError(f"{path}:{reader.line_num}: more cells than header columns")
+            key = field(rec, "id", "study_id")
+            named = f"id {key!r}: " if key else ""
+            problems.append(f"{path}:{reader.line_num}: {named}{len(rec[None])} more cell(s) than the "
+                            f"{len(reader.fieldnames)} header columns (quote text that contains commas)")
+            continue
         out.append((reader.line_num, dict(rec)))
+    if problems:
+        raise InputError(problems)
     if not out:
         raise InputError(f"{path}: no records")
     return out

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import __version__
-from .io import atomic_write_json, atomic_write_jsonl, read_json_lenient
+from .io import atomic_write_text, dumps_json, dumps_jsonl, read_json_lenient
 from .scoring import MetricScore, ScoreRun, TrackResult
 
 SCHEMA = "rexbench.results/1"
@@ -94,11 +94,13 @@ def per_study_rows(run: ScoreRun) -> list[dict[str, Any]]:
 
 
 def write(run: ScoreRun, out_dir: Path, *, submission_id: str | None = None) -> tuple[Path, Path]:
-    """Write results.json and per_study.jsonl into out_dir (each atomically)."""
+    """Write results.json and per_study.jsonl into out_dir, each atomically, both serialised first."""
     out_dir = Path(out_dir)
     results_path, per_study_path = out_dir / "results.json", out_dir / "per_study.jsonl"
-    atomic_write_jsonl(per_study_path, per_study_rows(run))
-    atomic_write_json(results_path, build_results(run, submission_id=submission_id))
+    per_study = dumps_jsonl(per_study_rows(run))              # any failure happens before either write
+    results = dumps_json(build_results(run, submission_id=submission_id))
+    atomic_write_text(per_study_path, per_study)
+    atomic_write_text(results_path, results)
     return results_path, per_study_path
 
 

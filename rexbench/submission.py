@@ -27,6 +27,7 @@ from .errors import InputError
 from .tracks import ALL_TRACKS
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,62})[a-z0-9]$")
+DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 URL = re.compile(r"^https?://[^\s<>\"']+$")
 REQUIRED = ("id", "model_name", "institution", "date", "license", "splits")
 OPTIONAL = ("url", "paper_url", "code_url", "contact", "description", "trained_on", "reference_baseline")
@@ -79,8 +80,8 @@ def load_submission(folder: Path) -> Submission:
         raise InputError(f"{folder}: no {FILENAME}")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: bad bytes, or an impossible date (2026-13-01)
+        raise InputError(f"{path}: not valid YAML ({(str(exc).splitlines() or [type(exc).__name__])[0]})") from None
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a mapping of fields")
     problems = [f"{path}: missing field {k!r}" for k in REQUIRED if k not in data]
@@ -99,6 +100,8 @@ def load_submission(folder: Path) -> Submission:
     if isinstance(date, dt.date):
         date = date.isoformat()
     try:
+        if not DATE.match(str(date)):  # fromisoformat also takes 20261126 and 2026-W48-4
+            raise ValueError(date)
         dt.date.fromisoformat(str(date))
     except ValueError:
         problems.append(f"{path}: date {data['date']!r} must be YYYY-MM-DD")
@@ -138,6 +141,9 @@ def _splits(path: Path, value: Any, problems: list[str]) -> tuple[SplitEntry, ..
         if not preds.is_file():
             problems.append(f"{where}: predictions file {entry['predictions']!r} not found")
         tracks = entry.get("tracks") or list(ALL_TRACKS)
+        if not isinstance(tracks, list):
+            problems.append(f"{where}: tracks must be a list, e.g. [findings, impression]")
+            continue
         bad = [t for t in tracks if t not in ALL_TRACKS]
         if bad:
             problems.append(f"{where}: unknown track {bad[0]!r} (tracks: {', '.join(ALL_TRACKS)})")

@@ -20,8 +20,11 @@ def load(path: Path) -> Split:
     studies, problems = [], []
     for line, rec in read_records(path):
         key = field(rec, "id", "study_id")
-        if not isinstance(key, (str, int)) or isinstance(key, bool) or not str(key).strip():
+        if key is None or key == "":
             problems.append(f"{path}:{line}: record has no id")
+            continue
+        if not isinstance(key, str) or key != key.strip():
+            problems.append(f"{path}:{line}: id {key!r} must be a string without surrounding spaces")
             continue
         texts = {name: field(rec, *aliases) for name, aliases in
                  {"findings": ("findings",), "impression": ("impression",),
@@ -34,7 +37,7 @@ def load(path: Path) -> Split:
             problems.append(f"{path}:{line}: id {key!r}: no reference text (findings, impression or reference)")
             continue
         studies.append(Study(
-            id=str(key).strip(),
+            id=key,
             findings=clean_text(texts["findings"]), impression=clean_text(texts["impression"]),
             report=clean_text(texts["report"]), indication=clean_text(rec.get("indication")),
             subgroups=_subgroups(rec),

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import ast
 import csv
+import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +49,9 @@ def _read_json(path: Path) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _read_csv(path: Path) -> list[tuple[str, dict[str, Any]]]:
-    with open(path, newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
+    from ..records import read_text  # UTF-8 (BOM accepted); bad bytes reported with their line
+
+    rows = list(csv.DictReader(io.StringIO(read_text(path), newline="")))
     out = []
     for line, row in enumerate(rows, start=2):
         key = clean_text(row.get("id"))
@@ -61,7 +64,12 @@ def _read_csv(path: Path) -> list[tuple[str, dict[str, Any]]]:
 def _read_views(path: Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
-    data = read_json_lenient(path)
+    try:
+        data = read_json_lenient(path)
+    except ValueError as exc:  # includes UnicodeDecodeError
+        raise InputError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: expected an object keyed by study id")
     return {str(k): v.get("ImageViewPosition") for k, v in data.items() if isinstance(v, dict)}
 
 
@@ -95,7 +103,10 @@ def _as_list(value: Any) -> list[Any]:
     try:
         parsed = ast.literal_eval(text)
     except (ValueError, SyntaxError):
-        return [text]
+        try:  # pandas writes a missing list item as a bare nan: "['PA', nan]"
+            parsed = ast.literal_eval(re.sub(r"\bnan\b", "None", text))
+        except (ValueError, SyntaxError):
+            return [text]
     return list(parsed) if isinstance(parsed, (list, tuple)) else [parsed]
 
 

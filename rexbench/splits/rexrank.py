@@ -65,7 +65,7 @@ def load(path: Path) -> Split:
         ))
     split = tuple(studies)
     _check_unique(path, split)
-    stem = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")
+    stem = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-").removeprefix("rexrank-")
     return Split(id=f"rexrank-{stem}", name=path.stem, dataset="rexrank", studies=split,
                  source=str(path), source_sha256=sha256_file(path))
 

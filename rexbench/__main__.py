@@ -1,0 +1,3 @@
+from rexbench.cli import main
+
+main()
