@@ -80,8 +80,10 @@ def build_leaderboard(entries: list[Entry], display: dict[str, Any], *,
             sub = submissions.setdefault(sid, dict(e.submission.public_metadata(), results={}))
             sub["results"][split_id] = {
                 t: _submission_track(r, ps, t, tracks[t]["main_metric"], rel) for t in r["tracks"]}
-    metrics = {m: _metric_meta(m) for m in sorted(metric_ids)}
+    names = {c["metric"]: c.get("display") for c in display.get("columns", [])}
+    metrics = {m: _metric_meta(m, names.get(m)) for m in sorted(metric_ids)}
     return ({"schema": SCHEMA, "rexbench_version": __version__, "notice": NOTICE, "metrics": metrics,
+             "title": display.get("title"), "subtitle": display.get("subtitle"), "tracks": display.get("tracks"),
              "columns": ordered_columns(display, metric_ids), "splits": splits,
              "submissions": dict(sorted(submissions.items()))}, downloads)
 
@@ -97,10 +99,10 @@ def _metric_obj(key: str):
     return registry.load(key)
 
 
-def _metric_meta(key: str) -> dict[str, Any]:
+def _metric_meta(key: str, display: str | None) -> dict[str, Any]:
     metric = _metric_obj(key)
     card = registry.info(metric.name).card_path
-    return {"display": key, "long_name": metric.description.split(".")[0], "higher_is_better": metric.higher_is_better,
+    return {"display": display or key, "long_name": metric.description.split(".")[0], "higher_is_better": metric.higher_is_better,
             "description": metric.description, "version": metric.version,
             "card_markdown": card.read_text(encoding="utf-8") if card.is_file() else ""}
 

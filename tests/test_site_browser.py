@@ -1,0 +1,413 @@
+"""Browser tests of the static leaderboard site: headless Chromium (apt's /usr/bin/chromium) driven by
+playwright. One browser for the whole session; the sites are built once per module into tmp dirs.
+
+Checks: every page loads with no console error, page error, failed request or dialog; every internal
+href/src (and #fragment) resolves; sorting reorders rows exactly as the data says (aria-sort too, mouse
+and keyboard); the track toggle switches tables; hostile model names / URLs stay inert; the site works
+over http and without JavaScript and fits a phone; a 100-submission index weighs < 500 KB and loads in
+< 1 s; a screenshot of the index is saved (and written to docs/leaderboard.png when
+REXBENCH_UPDATE_SCREENSHOT=1; REXBENCH_SCREENSHOT_LEADERBOARD=<leaderboard.json> screenshots that
+leaderboard instead of the synthetic one).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import threading
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from rexbench import site
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("REXBENCH_CHROMIUM", "/usr/bin/chromium")
+if not Path(CHROMIUM).is_file():
+    pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt-get install -y chromium; "
+                "or set REXBENCH_CHROMIUM)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package "
+                               "(pip install playwright; never `playwright install`, it downloads a browser)")
+
+REPO = Path(__file__).resolve().parents[1]
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+               "--disable-sync", "--no-first-run"]
+MAX_INDEX_BYTES = 500_000
+MAX_LOAD_MS = 1000.0
+
+
+def _load_factory():
+    spec = importlib.util.spec_from_file_location("leaderboard_factory", Path(__file__).parent / "fixtures" / "leaderboard_factory.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+factory = _load_factory()
+
+
+# ---- fixtures ------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    lb = factory.make_leaderboard(8)
+    root = tmp_path_factory.mktemp("site-small")
+    factory.write_per_study_files(lb, root / "src")
+    out = root / "build"
+    site.build_site(lb, out, source_root=root / "src")
+    return lb, out
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory):
+    lb = factory.make_leaderboard(100, n_splits=1)
+    out = tmp_path_factory.mktemp("site-big") / "build"
+    site.build_site(lb, out)
+    return lb, out
+
+
+class Watch:
+    """Console errors, uncaught exceptions, failed requests and dialogs of one page."""
+
+    def __init__(self, page):
+        self.problems: list[str] = []
+        self.dialogs: list[str] = []
+        self.requests: list[str] = []
+        page.on("console", lambda m: m.type == "error" and self.problems.append(f"console: {m.text}"))
+        page.on("pageerror", lambda e: self.problems.append(f"pageerror: {e}"))
+        page.on("requestfailed", lambda r: self.problems.append(f"requestfailed: {r.url} {r.failure}"))
+        page.on("request", lambda r: self.requests.append(r.url))
+        page.on("dialog", self._dialog)
+
+    def _dialog(self, d):
+        self.dialogs.append(d.message)
+        d.dismiss()
+
+
+@pytest.fixture()
+def page(browser):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = ctx.new_page()
+    pg.watch = Watch(pg)
+    yield pg
+    ctx.close()
+
+
+def _url(path: Path) -> str:
+    return path.resolve().as_uri()
+
+
+@pytest.fixture(scope="module")
+def crawl(browser, small):
+    """Visit every page of the small site once; record problems, links and ids."""
+    _, root = small
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = ctx.new_page()
+    watch = Watch(pg)
+    out = {}
+    for f in sorted(root.rglob("*.html")):
+        n_problems, n_dialogs = len(watch.problems), len(watch.dialogs)
+        pg.goto(_url(f), wait_until="load")
+        links = pg.eval_on_selector_all(
+            "[href], [src]",
+            "els => els.map(e => e.getAttribute('href') !== null ? new URL(e.getAttribute('href'), document.baseURI).href"
+            " : new URL(e.getAttribute('src'), document.baseURI).href)")
+        out[f] = {"problems": watch.problems[n_problems:], "dialogs": watch.dialogs[n_dialogs:], "links": links}
+    ctx.close()
+    return out
+
+
+# ---- helpers -------------------------------------------------------------------------------------
+
+def _rows(page, table: str) -> list[str]:
+    return page.eval_on_selector_all(f"{table} tbody tr", "rs => rs.map(r => r.dataset.sub)")
+
+
+def _expected(rows: list[dict], metric: str | None, desc: bool) -> list[str]:
+    """What the page must show: sorted on the metric (or rank), missing last, ties in original order."""
+    def val(r):
+        if metric is None:
+            return r.get("rank")
+        s = r["scores"].get(metric)
+        return None if s is None else s["value"]
+    present = [(i, r) for i, r in enumerate(rows) if val(r) is not None]
+    present.sort(key=lambda t: ((-val(t[1]) if desc else val(t[1])), t[0]))
+    return [r["submission"] for _, r in present] + [r["submission"] for r in rows if val(r) is None]
+
+
+def _aria_sorts(page, table: str) -> dict:
+    return page.eval_on_selector_all(
+        f"{table} thead th[aria-sort]", "ths => Object.fromEntries(ths.map(t => [t.textContent.trim(), t.getAttribute('aria-sort')]))")
+
+
+# ---- every page, every link ----------------------------------------------------------------------
+
+def test_every_page_loads_without_errors(crawl):
+    assert len(crawl) >= 15
+    bad = {str(p): v["problems"] for p, v in crawl.items() if v["problems"]}
+    assert not bad
+    assert not any(v["dialogs"] for v in crawl.values())
+
+
+def test_every_internal_link_resolves(crawl, small):
+    _, root = small
+    root = root.resolve()
+    ids_cache: dict[Path, set[str]] = {}
+
+    def ids(p: Path) -> set[str]:
+        if p not in ids_cache:
+            ids_cache[p] = set(re.findall(r'\bid="([^"]+)"', p.read_text(encoding="utf-8")))
+        return ids_cache[p]
+
+    checked = 0
+    for page_path, info in crawl.items():
+        for link in info["links"]:
+            parts = urlsplit(link)
+            if parts.scheme in ("http", "https"):
+                continue                                     # external (model / paper URLs)
+            if parts.scheme == "data" and link == "data:,":
+                continue                                     # the empty favicon
+            assert parts.scheme == "file", (page_path, link)
+            target = Path(unquote(parts.path))
+            assert target.is_file(), f"{page_path}: broken link {link}"
+            assert root in target.resolve().parents, f"{page_path}: link leaves the site: {link}"
+            if parts.fragment:
+                assert unquote(parts.fragment) in ids(target), f"{page_path}: missing anchor {link}"
+            checked += 1
+    assert checked > 200
+
+
+# ---- sorting -------------------------------------------------------------------------------------
+
+def test_sorting_matches_the_data(page, small):
+    lb, root = small
+    page.goto(_url(root / "index.html"))
+    rows = lb["splits"][0]["tracks"]["findings"]["rows"]
+    table = "#t-demo-test--findings"
+    assert _rows(page, table) == [r["submission"] for r in rows]
+    assert _aria_sorts(page, table) == {"Rank": "ascending"}
+
+    def click(metric):
+        page.click(f"{table} th[data-metric={metric}] button")
+
+    click("bleu2_rexrank")                                   # higher is better: best first
+    assert _rows(page, table) == _expected(rows, "bleu2_rexrank", desc=True)
+    assert list(_aria_sorts(page, table).values()) == ["descending"]
+    click("bleu2_rexrank")
+    assert _rows(page, table) == _expected(rows, "bleu2_rexrank", desc=False)
+    assert list(_aria_sorts(page, table).values()) == ["ascending"]
+
+    click("radcliq_v1")                                      # lower is better: ascending first, unranked last
+    assert _rows(page, table) == _expected(rows, "radcliq_v1", desc=False)
+    assert page.get_attribute(f"{table} th[data-metric=radcliq_v1]", "aria-sort") == "ascending"
+    assert _rows(page, table)[-1] == next(r["submission"] for r in rows if "radcliq_v1" not in r["scores"])
+
+    page.focus(f"{table} th[data-metric=rouge_l] button")    # keyboard: Enter on the header button
+    page.keyboard.press("Enter")
+    assert _rows(page, table) == _expected(rows, "rouge_l", desc=True)
+    assert page.get_attribute(f"{table} th[data-metric=rouge_l]", "aria-sort") == "descending"
+    assert _rows(page, table)[-1] == next(r["submission"] for r in rows if "rouge_l" not in r["scores"])
+
+    page.click(f"{table} th.rk button")                       # back to rank, then reversed
+    assert _rows(page, table) == _expected(rows, None, desc=False)
+    page.click(f"{table} th.rk button")
+    assert _rows(page, table) == _expected(rows, None, desc=True)
+    assert page.get_attribute(f"{table} th.rk", "aria-sort") == "descending"
+    assert page.watch.problems == []
+
+
+def test_overview_sorting_matches_the_data(page, small):
+    lb, root = small
+    page.goto(_url(root / "index.html"))
+    th = "#overview th[data-split=mimic-cxr-test][data-track=findings_impression]"
+    page.click(f"{th} button")
+    assert page.get_attribute(th, "aria-sort") == "ascending"
+    got = page.eval_on_selector_all("#overview tbody tr", "rs => rs.map(r => [r.dataset.sub, +r.dataset.i])")
+    ranks = {r["submission"]: r["rank"] for r in lb["splits"][1]["tracks"]["findings_impression"]["rows"]}
+    keyed = [(ranks.get(sub), i, sub) for sub, i in got]
+    expected = sorted(keyed, key=lambda t: (t[0] is None, t[0] if t[0] is not None else 0, t[1]))
+    assert [k[2] for k in keyed] == [k[2] for k in expected]
+    assert {sub for sub, _ in got} == set(lb["submissions"])
+
+
+# ---- track toggle --------------------------------------------------------------------------------
+
+def test_track_toggle_switches_tables(page, small):
+    lb, root = small
+    page.goto(_url(root / "index.html"))
+    card = "#split-demo-test"
+    tracks = lb["splits"][0]["tracks"]
+    assert page.is_visible("#p-demo-test-findings") and page.is_hidden("#p-demo-test-impression")
+    page.click(f"{card} [role=tab][data-track=impression]")
+    assert page.is_hidden("#p-demo-test-findings") and page.is_visible("#p-demo-test-impression")
+    assert page.get_attribute(f"{card} [role=tab][data-track=impression]", "aria-selected") == "true"
+    assert page.get_attribute(f"{card} [role=tab][data-track=findings]", "aria-selected") == "false"
+    assert _rows(page, "#t-demo-test--impression") == [r["submission"] for r in tracks["impression"]["rows"]]
+    # the other card is untouched
+    assert page.is_visible("#p-mimic-cxr-test-findings")
+    # keyboard: ArrowLeft moves to (and shows) the previous track
+    page.focus(f"{card} [role=tab][data-track=impression]")
+    page.keyboard.press("ArrowLeft")
+    assert page.is_visible("#p-demo-test-findings_impression") and page.is_hidden("#p-demo-test-impression")
+    assert page.evaluate("document.activeElement.dataset.track") == "findings_impression"
+    assert _rows(page, "#t-demo-test--findings_impression") == \
+        [r["submission"] for r in tracks["findings_impression"]["rows"]]
+    page.keyboard.press("Home")
+    assert page.is_visible("#p-demo-test-findings")
+    assert page.watch.problems == []
+
+
+# ---- hostile input -------------------------------------------------------------------------------
+
+INERT_JS = """() => ({
+  scripts: Array.from(document.scripts).map(s => s.getAttribute('src')),
+  injected: document.querySelectorAll('img, iframe, object, embed, svg[onload], [onerror], [onload], [onmouseover], [onfocus]').length,
+  onattrs: Array.from(document.querySelectorAll('*')).filter(e => Array.from(e.attributes).some(a => a.name.toLowerCase().startsWith('on'))).length,
+  badlinks: Array.from(document.querySelectorAll('a[href]')).filter(a => !/^(https?|file):/i.test(a.href)).map(a => a.getAttribute('href')),
+  text: document.body.innerText,
+})"""
+
+
+@pytest.mark.parametrize("rel", ["index.html", "submissions/sub-000.html", "submissions/sub-001.html",
+                                 "metrics/radcliq_v1.html", "downloads.html"])
+def test_hostile_names_and_urls_are_inert(page, small, rel):
+    _, root = small
+    page.goto(_url(root / rel))
+    for tab in page.query_selector_all("[role=tab]"):          # show every panel, open every plot
+        tab.click()
+    for d in page.query_selector_all("details"):
+        d.evaluate("d => d.open = true")
+    page.hover("body")
+    r = page.evaluate(INERT_JS)
+    assert page.watch.dialogs == []
+    assert len(r["scripts"]) == 1 and r["scripts"][0].endswith("static/site.js")
+    assert r["injected"] == 0 and r["onattrs"] == 0
+    assert r["badlinks"] == []
+    if rel != "downloads.html":
+        assert factory.SCRIPT_NAME in r["text"] or factory.IMG_NAME in r["text"]
+    assert page.watch.problems == []
+
+
+# ---- other ways of viewing -----------------------------------------------------------------------
+
+def test_served_over_http(page, small):
+    _, root = small
+    server = site.make_server(root, "127.0.0.1", 0)
+    t = threading.Thread(target=server.serve_forever, daemon=True)
+    t.start()
+    try:
+        host, port = server.server_address[:2]
+        for rel in ("index.html", "submissions/sub-003.html", "metrics/bleu2_rexrank.html"):
+            page.goto(f"http://{host}:{port}/{rel}")
+        page.goto(f"http://{host}:{port}/")
+        page.click("#t-demo-test--findings th[data-metric=bleu2_rexrank] button")
+        assert page.get_attribute("#t-demo-test--findings th[data-metric=bleu2_rexrank]", "aria-sort") == "descending"
+        assert page.watch.problems == [] and page.watch.dialogs == []
+    finally:
+        server.shutdown()
+        server.server_close()
+        t.join(5)
+
+
+def test_without_javascript_every_track_is_shown(browser, small):
+    _, root = small
+    ctx = browser.new_context(java_script_enabled=False)
+    try:
+        pg = ctx.new_page()
+        pg.goto(_url(root / "index.html"))
+        panels = pg.query_selector_all("[role=tabpanel]")
+        assert len(panels) == 5 and all(p.is_visible() for p in panels)
+        assert all(not t.is_visible() for t in pg.query_selector_all("[role=tablist]"))
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize("rel", ["index.html", "submissions/sub-003.html", "metrics/rouge_l.html"])
+def test_fits_a_phone(browser, small, rel):
+    _, root = small
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+                              has_touch=True)
+    try:
+        pg = ctx.new_page()
+        pg.goto(_url(root / rel))
+        # wide tables scroll inside their own region; the page itself does not scroll sideways
+        assert pg.evaluate("document.documentElement.scrollWidth") <= 391
+        size = pg.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+        assert size >= 13
+    finally:
+        ctx.close()
+
+
+# ---- screenshot ----------------------------------------------------------------------------------
+
+def test_screenshot_of_the_index(browser, small, tmp_path):
+    _, root = small
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        pg = ctx.new_page()
+        pg.goto(_url(root / "index.html"))
+        shot = tmp_path / "index.png"
+        pg.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 20_000
+        if os.environ.get("REXBENCH_UPDATE_SCREENSHOT") == "1":
+            src = os.environ.get("REXBENCH_SCREENSHOT_LEADERBOARD")
+            lb = (json.loads(Path(src).read_text(encoding="utf-8")) if src
+                  else factory.make_leaderboard(10, n_splits=1, malicious=False))
+            out = tmp_path / "readme-site"
+            site.build_site(lb, out)
+            pg.set_viewport_size({"width": 1280, "height": 1000})
+            pg.goto(_url(out / "index.html"))
+            target = REPO / "docs" / "leaderboard.png"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            # the first dataset card: ranks, tie bands, CIs, arrows, the track toggle
+            pg.locator("section[id^='split-']").first.screenshot(path=str(target))
+    finally:
+        ctx.close()
+
+
+# ---- weight and speed ----------------------------------------------------------------------------
+
+def test_index_with_100_submissions_is_light_and_fast(browser, big, record_property):
+    lb, root = big
+    assert len(lb["submissions"]) == 100
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        pg = ctx.new_page()
+        watch = Watch(pg)
+        times = []
+        for _ in range(3):                 # best of three: the first load also warms the browser process
+            watch.requests.clear()
+            pg.goto(_url(root / "index.html"), wait_until="load")
+            times.append(pg.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd"))
+            if times[-1] < MAX_LOAD_MS:
+                break
+        files = {Path(unquote(urlsplit(u).path)) for u in watch.requests if u.startswith("file:")}
+        weight = sum(f.stat().st_size for f in files)
+        record_property("index_bytes", weight)
+        record_property("index_load_ms", times)
+        print(f"\n100-submission index: {weight} bytes in {len(files)} files; load {times} ms")
+        assert weight < MAX_INDEX_BYTES, weight
+        assert min(times) < MAX_LOAD_MS, times
+        assert len(_rows(pg, "#t-demo-test--findings")) == 100
+        # sorting 100 rows stays instant
+        t = pg.evaluate("""() => { const t0 = performance.now();
+            document.querySelector('#t-demo-test--findings th[data-metric=bleu2_rexrank] button').click();
+            return performance.now() - t0; }""")
+        assert t < 200, t
+        assert watch.problems == []
+    finally:
+        ctx.close()
