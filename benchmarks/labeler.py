@@ -1,0 +1,102 @@
+"""Benchmark the rule-based CheXpert labeler: 10,000 reports of about 40 words.
+
+Run from the repository root:  python benchmarks/labeler.py [--n 10000] [--processes N]
+Prints the time and reports/s of `rexbench.labelers.label` (parallel, de-duplicating) and of a naive
+per-report loop in one process. The reports are synthetic combinations of sentence templates (written
+for this benchmark), nearly all distinct, so de-duplication does not flatter the numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from rexbench.labelers import chexpert, label, label_report  # noqa: E402
+
+SIDES = ["left", "right", "bilateral"]
+SIZES = ["small", "moderate", "trace", "large", "mild"]
+PLACES = ["lung base", "lower lobe", "upper lobe", "mid lung", "lingula", "retrocardiac region"]
+TEMPLATES = [
+    "The heart size is normal.",
+    "Heart size and mediastinal contours are within normal limits.",
+    "{size} cardiomegaly, stable compared to the prior study.",
+    "The cardiomediastinal silhouette is unchanged.",
+    "No focal consolidation, pleural effusion, or pneumothorax.",
+    "There is a {size} {side} pleural effusion with adjacent atelectasis.",
+    "Patchy opacity in the {side} {place} may reflect atelectasis or pneumonia.",
+    "No pneumothorax is seen.",
+    "{size} pulmonary edema has improved since the prior exam.",
+    "Endotracheal tube tip terminates {n} cm above the carina.",
+    "Right internal jugular catheter tip terminates in the mid SVC.",
+    "There is no evidence of pneumonia.",
+    "Interval resolution of the {side} pneumothorax.",
+    "A {n} mm nodule in the {side} {place} cannot be excluded.",
+    "Degenerative changes of the thoracic spine.",
+    "Old healed {side} rib fractures are again noted.",
+    "Lungs are clear without focal airspace disease.",
+    "Possible early consolidation in the {side} {place}, although this may be technical.",
+    "No acute cardiopulmonary process.",
+    "Mild pulmonary vascular congestion without frank edema.",
+]
+
+
+def make_reports(n: int, seed: int = 0, unique_sentences: bool = False) -> list[str]:
+    """n reports of about 40 words; with `unique_sentences` every sentence is made distinct."""
+    rng = random.Random(seed)
+    serial = 0
+    out = []
+    for _ in range(n):
+        words = 0
+        parts = []
+        while words < 36:
+            t = rng.choice(TEMPLATES).format(size=rng.choice(SIZES), side=rng.choice(SIDES),
+                                              place=rng.choice(PLACES), n=rng.randint(2, 9))
+            if unique_sentences:
+                serial += 1
+                t = t[:-1] + f" on image {serial}."
+            parts.append(t[0].upper() + t[1:])
+            words += len(t.split())
+        out.append(" ".join(parts))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=10_000)
+    ap.add_argument("--processes", type=int, default=None, help="worker processes (default: all cores)")
+    ap.add_argument("--skip-naive", action="store_true")
+    args = ap.parse_args()
+
+    print(f"machine: {platform.machine()} {platform.processor() or ''} cores={os.cpu_count()} "
+          f"python={platform.python_version()}")
+    label(["Stable cardiomegaly."], processes=1)  # compile the patterns outside the timing
+    for unique in (False, True):
+        reports = make_reports(args.n, unique_sentences=unique)
+        mean_words = sum(len(r.split()) for r in reports) / len(reports)
+        chexpert._analyse_cached.cache_clear()
+        t0 = time.perf_counter()
+        codes = label(reports, processes=args.processes)
+        dt = time.perf_counter() - t0
+        kind = "every sentence distinct" if unique else "sentences repeat, as in generated reports"
+        print(f"label(): {len(reports)} reports ({len(set(reports))} distinct, {kind}), mean {mean_words:.1f} words: "
+              f"{dt:.2f} s, {len(reports) / dt:,.0f} reports/s (processes={args.processes or os.cpu_count()})")
+
+    if not args.skip_naive:
+        chexpert._analyse_cached.cache_clear()
+        t0 = time.perf_counter()
+        naive = [label_report(r) for r in reports]
+        dt1 = time.perf_counter() - t0
+        print(f"naive loop over label_report() in one process (distinct sentences): {dt1:.2f} s, "
+              f"{len(reports) / dt1:,.0f} reports/s")
+        assert len(naive) == len(codes)
+
+
+if __name__ == "__main__":
+    main()

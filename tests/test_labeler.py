@@ -1,0 +1,337 @@
+"""The rule-based CheXpert labeler (rexbench.labelers) and the `rexbench label` command."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from rexbench.errors import InputError
+from rexbench.labelers import (
+    BLANK,
+    FIVE_OBSERVATIONS,
+    NEGATIVE,
+    OBSERVATIONS,
+    POSITIVE,
+    UNCERTAIN,
+    chexpert_cell,
+    explain,
+    label,
+    label_report,
+    sentences,
+)
+from rexbench.labelers import chexpert as chexpert_module
+
+GOLD = Path(__file__).parent / "fixtures" / "chexpert_gold.jsonl"
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+CHEXPERT_SAMPLES = SHARED / "data" / "public_reports" / "chexpert_labeler"
+needs_shared = pytest.mark.skipif(not CHEXPERT_SAMPLES.is_dir(), reason=f"{CHEXPERT_SAMPLES} is absent")
+
+
+def labels_of(text: str) -> dict[str, str]:
+    return {k: v for k, v in label_report(text).items() if v != "blank"}
+
+
+# ---- each observation positive / negated / uncertain ----------------------------------------------
+# Sentences written for this test (not taken from the gold set).
+CASES = {
+    "Enlarged Cardiomediastinum": ("The superior mediastinum is widened.",
+                                   "The cardiomediastinal contours are unremarkable.",
+                                   "Questionable widening of the mediastinum."),
+    "Cardiomegaly": ("Moderate enlargement of the cardiac silhouette.",
+                     "Heart size within normal limits.",
+                     "Cardiomegaly is not excluded on this portable view."),
+    "Lung Lesion": ("There is a 3 cm mass in the left lower lobe.",
+                    "No lung nodules are identified.",
+                    "Possible small nodule at the right apex."),
+    "Lung Opacity": ("Patchy airspace opacities in the right lung.",
+                     "No focal airspace opacity is seen.",
+                     "Subtle opacity at the left base may be present."),
+    "Edema": ("Moderate interstitial pulmonary edema.",
+              "There is no pulmonary edema.",
+              "Findings may represent mild edema."),
+    "Consolidation": ("Right upper lobe consolidation.",
+                      "No focal consolidation.",
+                      "Consolidation in the lingula cannot be excluded."),
+    "Pneumonia": ("Left lower lobe pneumonia.",
+                  "No evidence of pneumonia.",
+                  "Findings are suspicious for pneumonia."),
+    "Atelectasis": ("Left basilar atelectasis.",
+                    "Interval resolution of bibasilar atelectasis.",
+                    "Streaky opacity, likely atelectasis."),
+    "Pneumothorax": ("Small left apical pneumothorax.",
+                     "No pneumothorax.",
+                     "A tiny pneumothorax is suspected at the right apex."),
+    "Pleural Effusion": ("Moderate right pleural effusion.",
+                         "Pleural effusions have resolved.",
+                         "Probable small left pleural effusion."),
+    "Pleural Other": ("Left apical pleural thickening.",
+                      "No pleural thickening.",
+                      "Possible pleural plaque along the right hemidiaphragm."),
+    "Fracture": ("Displaced fracture of the right clavicle.",
+                 "No rib fracture.",
+                 "A nondisplaced rib fracture cannot be ruled out."),
+    "Support Devices": ("Endotracheal tube tip terminates 3 cm above the carina.",
+                        "Interval removal of the nasogastric tube.",
+                        "Possible retained guide wire fragment."),
+}
+
+
+@pytest.mark.parametrize("observation", sorted(CASES))
+@pytest.mark.parametrize("which,status", [(0, "positive"), (1, "negative"), (2, "uncertain")])
+def test_each_observation_positive_negated_uncertain(observation, which, status):
+    text = CASES[observation][which]
+    got = label_report(text)
+    assert got[observation] == status, (text, labels_of(text))
+
+
+def test_no_finding_is_positive_or_blank_only():
+    assert label_report("No acute cardiopulmonary process.")["No Finding"] == "positive"
+    assert label_report("Lungs are clear. No pneumothorax or effusion.")["No Finding"] == "positive"
+    assert label_report("Right PICC tip terminates in the SVC. Lungs are clear.")["No Finding"] == "positive"
+    assert label_report("Possible left lower lobe pneumonia.")["No Finding"] == "blank"
+    assert label_report("Mild cardiomegaly.")["No Finding"] == "blank"
+    assert label_report("Emphysema. No acute process.")["No Finding"] == "blank"       # other finding
+    assert label_report("No emphysema. No acute process.")["No Finding"] == "positive"
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("No pneumothorax, but there is a small right pleural effusion.",
+     {"Pneumothorax": "negative", "Pleural Effusion": "positive"}),
+    ("Lungs are clear without focal consolidation, pleural effusion, or pneumothorax.",
+     {"Consolidation": "negative", "Pleural Effusion": "negative", "Pneumothorax": "negative",
+      "No Finding": "positive"}),
+    ("Stable cardiomegaly.", {"Cardiomegaly": "positive"}),
+    ("Interval resolution of the left pleural effusion.", {"Pleural Effusion": "negative", "No Finding": "positive"}),
+    ("Cannot exclude early pneumonia.", {"Pneumonia": "uncertain"}),
+    ("Left basilar opacity, atelectasis versus pneumonia.",
+     {"Lung Opacity": "positive", "Atelectasis": "uncertain", "Pneumonia": "uncertain"}),
+    ("Right IJ catheter tip terminates in the right atrium.", {"Support Devices": "positive", "No Finding": "positive"}),
+    ("No change in the small left pleural effusion.", {"Pleural Effusion": "positive"}),
+    ("Small pericardial effusion.", {}),                                     # not a pleural effusion
+    ("Pacemaker leads overlie the heart.", {"Support Devices": "positive", "No Finding": "positive"}),
+    ("Congestive heart failure.", {"Edema": "positive", "Cardiomegaly": "uncertain"}),
+    ("The heart size is stable.", {"Cardiomegaly": "uncertain"}),
+])
+def test_radiology_phrasing(text, expected):
+    assert labels_of(text) == expected
+
+
+def test_aggregation_positive_beats_uncertain_beats_negative():
+    assert label_report("No effusion. Possible left effusion.")["Pleural Effusion"] == "uncertain"
+    assert label_report("Possible right effusion. Small left effusion.")["Pleural Effusion"] == "positive"
+    assert label_report("No left effusion. Small right effusion.")["Pleural Effusion"] == "positive"
+
+
+def test_sentences_keep_decimals_and_drop_headers():
+    assert sentences("A 1.5 cm nodule. No effusion.") == ["a 1.5 cm nodule", "no effusion"]
+    assert sentences("INDICATION: rule out pneumonia. Lungs are clear.") == ["lungs are clear"]
+    assert "Pneumonia" not in labels_of("Indication: fever, evaluate for pneumonia.\nLungs are clear.")
+    assert sentences("1. Cardiomegaly. 2. No effusion.") == ["cardiomegaly", "no effusion"]
+
+
+def test_label_array_codes_and_dedup():
+    texts = ["Stable cardiomegaly.", "No pleural effusion.", "Stable cardiomegaly.", "Possible pneumonia."]
+    codes = label(texts)
+    assert codes.shape == (4, 14) and codes.dtype == np.int8
+    cm, pe, pn, nf = (OBSERVATIONS.index(o) for o in ("Cardiomegaly", "Pleural Effusion", "Pneumonia", "No Finding"))
+    assert codes[0, cm] == POSITIVE and codes[1, pe] == NEGATIVE and codes[3, pn] == UNCERTAIN
+    assert codes[1, nf] == POSITIVE and codes[0, nf] == BLANK and codes[0, pe] == BLANK
+    np.testing.assert_array_equal(codes[0], codes[2])
+    assert label([]).shape == (0, 14)
+    assert [chexpert_cell(c) for c in (POSITIVE, NEGATIVE, UNCERTAIN, BLANK)] == ["1.0", "0.0", "-1.0", ""]
+    assert set(FIVE_OBSERVATIONS) == {"Atelectasis", "Cardiomegaly", "Consolidation", "Edema", "Pleural Effusion"}
+    with pytest.raises(TypeError):
+        label(["ok", None])
+
+
+def test_parallel_equals_serial(monkeypatch):
+    rng = np.random.default_rng(0)
+    pieces = [c for triple in CASES.values() for c in triple]
+    texts = [" ".join(rng.choice(pieces, size=3)) + f" Comparison {i}." for i in range(300)]
+    serial = label(texts, processes=1)
+    monkeypatch.setattr(chexpert_module, "PARALLEL_MIN", 50)
+    monkeypatch.setattr(chexpert_module, "MIN_PER_PROCESS", 50)
+    calls = []
+    original = chexpert_module._parallel
+    monkeypatch.setattr(chexpert_module, "_parallel", lambda t, p: calls.append(p) or original(t, p))
+    parallel = label(texts, processes=2)
+    assert calls == [2]
+    np.testing.assert_array_equal(serial, parallel)
+
+
+def test_explain_names_phrase_and_cue():
+    labels, evidence = explain("No pneumothorax. Small left effusion, likely with atelectasis.")
+    assert labels["Pneumothorax"] == "negative" and labels["Pleural Effusion"] == "positive"
+    px = [e for e in evidence if e.observation == "Pneumothorax"][0]
+    assert px.phrase == "pneumothorax" and px.cue == "no" and "negation" in px.rule
+    assert "Pneumothorax = negative" in px.describe()
+
+
+# ---- gold set -------------------------------------------------------------------------------------
+
+def _gold():
+    return [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _gold_scores(rows):
+    codes = label([r["text"] for r in rows], processes=1)
+    agree = 0
+    tp = np.zeros(14)
+    fp = np.zeros(14)
+    fn = np.zeros(14)
+    for r, row in zip(rows, codes):
+        pred = label_report(r["text"])
+        for j, obs in enumerate(OBSERVATIONS):
+            gold = r["labels"].get(obs, "blank")
+            agree += gold == pred[obs]
+            g, p = gold == "positive", row[j] == POSITIVE
+            tp[j] += g and p
+            fp[j] += p and not g
+            fn[j] += g and not p
+    support = (tp + fn) > 0
+    f1 = 2 * tp / np.maximum(2 * tp + fp + fn, 1)
+    return agree / (14 * len(rows)), f1[support].mean()
+
+
+def test_gold_set_shape():
+    rows = _gold()
+    assert len(rows) >= 250
+    assert sum(r["split"] == "heldout" for r in rows) >= 80
+    assert len({r["id"] for r in rows}) == len(rows)
+    seen = {(obs, status) for r in rows for obs, status in r["labels"].items()}
+    for obs in OBSERVATIONS[1:]:
+        for status in ("positive", "negative", "uncertain"):
+            assert (obs, status) in seen, f"gold set lacks a {status} {obs}"
+    assert all(r["labels"].get("No Finding", "positive") == "positive" for r in rows)
+
+
+@pytest.mark.parametrize("split,min_agreement,min_f1", [("dev", 0.99, 0.97), ("heldout", 0.95, 0.90)])
+def test_gold_accuracy(split, min_agreement, min_f1):
+    rows = [r for r in _gold() if r["split"] == split]
+    agreement, macro_f1 = _gold_scores(rows)
+    assert agreement >= min_agreement, f"{split}: per-label agreement {agreement:.4f}"
+    assert macro_f1 >= min_f1, f"{split}: macro F1 over positive mentions {macro_f1:.4f}"
+
+
+# ---- CheXpert's published sample labels ---------------------------------------------------------
+
+@pytest.mark.shared
+@needs_shared
+def test_chexpert_sample_reports_match_published_labels():
+    with open(CHEXPERT_SAMPLES / "labeled_reports.csv", newline="", encoding="utf-8") as fh:
+        published = list(csv.DictReader(fh))
+    with open(CHEXPERT_SAMPLES / "sample_reports.csv", newline="", encoding="utf-8") as fh:
+        samples = [row[0] for row in csv.reader(fh) if row]
+    assert [p["Reports"] for p in published] == samples
+    codes = label(samples)
+    for row, pub in zip(codes, published):
+        ours = {obs: chexpert_cell(v) for obs, v in zip(OBSERVATIONS, row)}
+        theirs = {obs: pub[obs] for obs in OBSERVATIONS}
+        assert ours == theirs, pub["Reports"]
+
+
+# ---- `rexbench label` -----------------------------------------------------------------------------
+
+def _app() -> typer.Typer:
+    from rexbench.cli.label import register
+
+    app = typer.Typer()
+    app.callback()(lambda: None)   # a command group, like the real `rexbench` app
+    register(app)
+    return app
+
+
+def _run(*args):
+    try:
+        runner = CliRunner(mix_stderr=False)
+    except TypeError:
+        runner = CliRunner()
+    return runner.invoke(_app(), ["label", *map(str, args)])
+
+
+def test_cli_table_and_explain(tmp_path):
+    f = tmp_path / "reports.txt"
+    f.write_text("Stable cardiomegaly. No effusion.\n\nPossible right lower lobe pneumonia.\n", encoding="utf-8")
+    res = _run(f)
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    header = next(line for line in lines if line.startswith("id"))
+    cols = header.split()
+    row1 = next(line for line in lines if line.startswith("1 "))
+    assert cols[1:] == ["NF", "EC", "CM", "LL", "LO", "ED", "CO", "PN", "AT", "PX", "PE", "PO", "FR", "SD"]
+    # cells are right-aligned under their 2-character column
+    assert row1[header.index("CM"):header.index("CM") + 2].strip() == "+"
+    assert row1[header.index("PE"):header.index("PE") + 2].strip() == "-"
+    row3 = next(line for line in lines if line.startswith("3 "))   # ids are line numbers
+    assert row3[header.index("PN"):header.index("PN") + 2].strip() == "?"
+    res = _run(f, "--explain")
+    assert "Pleural Effusion = negative: 'effusion'" in res.stdout and "cue 'no'" in res.stdout
+    assert "Pneumonia = uncertain" in res.stdout and "cue 'possible'" in res.stdout
+
+
+def test_cli_json_from_jsonl(tmp_path):
+    f = tmp_path / "preds.jsonl"
+    f.write_text(json.dumps({"id": "s1", "findings": "Small left pleural effusion.", "impression": None}) + "\n"
+                 + json.dumps({"id": "s2", "report": "No acute cardiopulmonary process."}) + "\n", encoding="utf-8")
+    res = _run(f, "--json", "--explain")
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    assert [r["id"] for r in rows] == ["s1", "s2"]
+    assert rows[0]["labels"]["Pleural Effusion"] == "positive" and rows[0]["labels"]["No Finding"] == "blank"
+    assert rows[1]["labels"]["No Finding"] == "positive" and len(rows[1]["labels"]) == 14
+    assert rows[0]["evidence"][0]["phrase"] == "effusion"
+
+
+def test_cli_output_csv_chexpert_convention(tmp_path):
+    f = tmp_path / "reports.csv"
+    f.write_text("study_id,report\nA,Cardiomegaly. No edema.\nB,\"Left effusion versus atelectasis.\"\n", encoding="utf-8")
+    out = tmp_path / "labels.csv"
+    res = _run(f, "--output", out)
+    assert res.exit_code == 0, res.output
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert list(rows[0]) == ["id", *OBSERVATIONS]
+    assert rows[0]["id"] == "A" and rows[0]["Cardiomegaly"] == "1.0" and rows[0]["Edema"] == "0.0"
+    assert rows[0]["Pneumonia"] == "" and rows[1]["Pleural Effusion"] == "-1.0" and rows[1]["Atelectasis"] == "-1.0"
+    res = _run(f, "-o", tmp_path / "labels.json", "--with-text")
+    assert json.loads((tmp_path / "labels.json").read_text())[1]["report"] == "Left effusion versus atelectasis."
+
+
+@pytest.mark.parametrize("name,content,message", [
+    ("bad.jsonl", '{"id": "a", "report": "No effusion."}\n{"id": "b", "report": \n', "bad.jsonl:2: invalid JSON"),
+    ("nofield.jsonl", '{"id": "a", "text_body": "x"}\n', 'nofield.jsonl:1: no "report", "findings" or "impression" field'),
+    ("empty.jsonl", '{"id": "a", "report": "  "}\n', "empty.jsonl:1: empty report"),
+    ("dup.jsonl", '{"id": "a", "report": "x"}\n{"id": "a", "report": "y"}\n', "duplicate id 'a'"),
+    ("cols.csv", "a,b\n1,2\n", "cols.csv:1: CSV needs a header"),
+    ("short.csv", "study_id,report\nA\n", "short.csv: row 2: 1 fields"),
+    ("blank.txt", "\n\n", "blank.txt: no reports found"),
+])
+def test_cli_input_errors_name_file_and_line(tmp_path, name, content, message):
+    f = tmp_path / name
+    f.write_text(content, encoding="utf-8")
+    res = _run(f)
+    assert res.exit_code != 0
+    assert isinstance(res.exception, InputError)
+    assert message in str(res.exception)
+    assert len(str(res.exception).splitlines()) == 1
+
+
+def test_cli_missing_file(tmp_path):
+    res = _run(tmp_path / "nope.txt")
+    assert isinstance(res.exception, InputError) and "nope.txt: no such file" in str(res.exception)
+
+
+def test_rexbench_cli_reports_error_with_exit_1(tmp_path):
+    """Through the real `rexbench` app the InputError becomes one `error:` line and exit code 1."""
+    from tests.conftest import invoke
+
+    f = tmp_path / "bad.jsonl"
+    f.write_text("not json\n", encoding="utf-8")
+    res = invoke("label", f)
+    assert res.exit_code == 1
+    assert res.error_lines and "bad.jsonl:1: invalid JSON" in res.error_lines[0]
