@@ -5,6 +5,7 @@ Split specs understood by `load_split`:
   rexgradient:test (valid, train)         a local ReXGradient-160K copy (--data-dir or REXBENCH_DATA)
   path/to/file.json                       a ReXrank JSON file (MIMIC-CXR, IU X-ray, CheXpert Plus)
   path/to/refs.jsonl | refs.csv           a custom split of references
+  private:<name>                          a private test set from $REXBENCH_PRIVATE_REFS (CI secrets)
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ def load_split(spec: str, *, data_dir: str | os.PathLike | None = None) -> Split
         if not root:
             raise RexbenchError(f"split {spec!r} needs a local ReXGradient-160K copy: pass --data-dir or set REXBENCH_DATA")
         return rexgradient.load(Path(root), _split_name(name, spec), dataset="rexgradient")
+    if sep and kind == "private":
+        from ..ci import load_private_split  # references from $REXBENCH_PRIVATE_REFS, never printed
+        return load_private_split(name)
     path = Path(spec)
     if not path.exists():
         raise RexbenchError(f"unknown split {spec!r}: not demo:<split>, rexgradient:<split>, or an existing file")

@@ -1,0 +1,95 @@
+"""`rexbench ci` (check, score and verify submissions, rebuild the site) and `rexbench import-rexrank`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ..paths import REPO_DIR
+from .common import DEFAULT_METRICS, DataDirOpt
+
+
+def ci(
+    base: Optional[str] = typer.Option(None, "--base", help="Check the submissions changed since this git ref "
+                                       "(git diff --name-only REF...HEAD -- submissions/)."),
+    all_submissions: bool = typer.Option(False, "--all", help="Check every submission."),
+    submissions_dir: Path = typer.Option(REPO_DIR / "submissions", "--submissions", help="Folder of submissions."),
+    out_dir: Path = typer.Option(REPO_DIR / "leaderboard_site" / "build", "--out", help="Site output folder."),
+    display: Path = typer.Option(REPO_DIR / "leaderboard_site" / "leaderboard.yaml", "--display",
+                                 help="Display schema (leaderboard.yaml)."),
+    metrics: str = typer.Option(",".join(DEFAULT_METRICS), "--metrics", "-m", help="Metrics every submission is scored with."),
+    bootstrap: int = typer.Option(1000, "--bootstrap", help="Bootstrap resamples for CIs (0 = no CIs)."),
+    seed: int = typer.Option(12345, "--seed", help="Bootstrap seed."),
+    regenerate: bool = typer.Option(False, "--regenerate", help="Write fresh results.json / per_study.jsonl for "
+                                    "the checked submissions instead of checking the committed ones."),
+    stale: Optional[str] = typer.Option(None, "--stale", help="Results made by other metric code or another "
+                                        "rexbench version: rescore or reject (default: rescore with --regenerate, "
+                                        "else reject)."),
+    summary: Optional[Path] = typer.Option(None, "--summary", help="Write the Markdown summary here (it is also "
+                                           "appended to $GITHUB_STEP_SUMMARY when that is set)."),
+    data_dir: Optional[Path] = DataDirOpt,
+) -> None:
+    """Validate, score and verify new or changed submissions, rebuild the site; non-zero exit on any problem."""
+    from ..ci import CiOptions, render_error_summary, render_summary, run_ci
+    from ..errors import RexbenchError
+    from ..registry import parse_list
+
+    try:
+        options = CiOptions(metrics=parse_list(metrics), bootstrap=bootstrap, seed=seed, regenerate=regenerate,
+                            stale=stale, data_dir=data_dir)
+        report = run_ci(submissions_dir, out_dir=out_dir, display_path=display, options=options, base=base,
+                        all_submissions=all_submissions, log=lambda msg: typer.echo(msg, err=True))
+    except RexbenchError as exc:   # ci could not run at all: say so in the summary too (a PR comment)
+        _write_summary(summary, render_error_summary(exc))
+        raise
+    _write_summary(summary, render_summary(report))
+    for sub in report.submissions:
+        if sub.checked:
+            typer.echo(f"{sub.id}: {sub.status}")
+    if report.site is not None:
+        typer.echo(f"site: {report.site / 'index.html'} ({report.site_submissions} submissions)")
+    if summary is not None:
+        typer.echo(f"summary: {summary}")
+    problems = report.all_problems()
+    for line in problems:
+        typer.echo(f"error: {line}", err=True)
+    if problems:
+        raise typer.Exit(1)
+
+
+def _write_summary(path: Optional[Path], text: str) -> None:
+    from ..io import atomic_write_text
+
+    if path is not None:
+        atomic_write_text(path, text)
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if step_summary:
+        with open(step_summary, "a", encoding="utf-8") as fh:
+            fh.write(text)
+
+
+def import_rexrank(
+    csv_path: Path = typer.Argument(..., help="A ReXrank leaderboard CSV (e.g. results/result_mimiccxr.csv)."),
+    dataset: Optional[str] = typer.Option(None, "--dataset", help="Dataset name (default: from the file name, "
+                                          "e.g. result_mimiccxr.csv -> mimiccxr)."),
+    track: Optional[str] = typer.Option(None, "--track", help="findings, impression or findings_impression "
+                                        "(default: findings for findings_result_*.csv, else findings_impression)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="JSON to write or update (default: "
+                                       "leaderboard_site/reported/<dataset>.json)."),
+    source_url: Optional[str] = typer.Option(None, "--source-url", help="Where the CSV came from (recorded)."),
+) -> None:
+    """Import ReXrank's reported scores as "reported, not reproduced" rows (no CIs) for the leaderboard."""
+    from ..rexrank_import import import_csv
+
+    path, data, track_id = import_csv(csv_path, dataset=dataset, track=track, out=out, source_url=source_url,
+                                      default_dir=REPO_DIR / "leaderboard_site" / "reported")
+    rows = data["tracks"][track_id]["rows"]
+    typer.echo(f"wrote {len(rows)} reported rows for {data['dataset']} / {track_id} to {path}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ci")(ci)
+    app.command("import-rexrank")(import_rexrank)
