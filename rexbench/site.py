@@ -71,7 +71,8 @@ def load_display_schema(path: str | os.PathLike) -> dict:
 
     Returns {"schema", "title", "subtitle", "tracks": [{"id", "display"}],
              "columns": [{"metric", "display" (str|None), "higher_is_better" (bool|None)}],
-             "ranking": {"default": [...], "<track>": [...]}}.
+             "ranking": {"default": [...], "<track>": [...]},
+             "reported": [{"split", "file" (Path), "path", "name" (str|None), "dataset" (str|None)}]}.
     """
     import yaml  # lazy: only the leaderboard build needs it
 
@@ -130,7 +131,54 @@ def load_display_schema(path: str | os.PathLike) -> dict:
         "tracks": tracks,
         "columns": columns,
         "ranking": ranking,
+        "reported": _reported_entries(path, raw.get("reported")),
     }
+
+
+_REPORTED_KEYS = ("split", "file", "name", "dataset")
+
+
+def _reported_entries(path: Path, value: Any) -> list[dict]:
+    """The display schema's optional `reported` list: ReXrank's published rows to show beside a split.
+
+    Each entry {split, file, name?, dataset?} becomes {"split", "file" (absolute Path), "path" (as
+    written, relative to the yaml's folder), "name" (str|None), "dataset" (str|None)}."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise SiteError(f"{path}: reported must be a list of {{split, file, name, dataset}} entries")
+    out: list[dict] = []
+    seen: dict[str, int] = {}
+    for i, e in enumerate(value):
+        where = f"{path}: reported[{i}]"
+        if not isinstance(e, dict):
+            raise SiteError(f"{where}: expected a mapping with split, file, name and dataset")
+        unknown = sorted(str(k) for k in e if k not in _REPORTED_KEYS)
+        if unknown:
+            raise SiteError(f"{where}: unknown key {unknown[0]!r} (keys: {', '.join(_REPORTED_KEYS)})")
+        split = e.get("split")
+        if not isinstance(split, str) or not _SAFE_ID.match(split):
+            raise SiteError(f"{where}: split must be a split id as in leaderboard.json (e.g. rexrank-mimic-cxr-test)")
+        if split in seen:
+            raise SiteError(f"{where}: split {split!r} already has reported rows (reported[{seen[split]}])")
+        seen[split] = i
+        rel = e.get("file")
+        if not isinstance(rel, str) or not rel.strip():
+            raise SiteError(f"{where}: file must be a path relative to {path.parent} (e.g. reported/mimic-cxr.json)")
+        if Path(rel).is_absolute():
+            raise SiteError(f"{where}: file {rel!r} must be relative to {path.parent}")
+        file = (path.parent / rel).resolve()
+        if not file.is_file():
+            raise SiteError(f"{where}: file {rel!r} not found ({file})")
+        name = e.get("name")
+        if name is not None and (not isinstance(name, str) or not name.strip()):
+            raise SiteError(f"{where}: name must be a non-empty string")
+        dataset = e.get("dataset")
+        if dataset is not None and (not isinstance(dataset, str) or not _SAFE_ID.match(dataset)):
+            raise SiteError(f"{where}: dataset must be a dataset id such as mimic-cxr")
+        out.append({"split": split, "file": file, "path": rel, "name": name.strip() if name else None,
+                    "dataset": dataset})
+    return out
 
 
 def main_metric_for(schema: Mapping, track: str, present: Iterable[str]) -> str | None:
@@ -362,6 +410,43 @@ def _check(lb: Any) -> None:
                 for mid in row.get("scores") or {}:
                     if mid not in metrics:
                         raise SiteError(f"{where}: {sub} has a score for unknown metric {mid!r}")
+            n = tr.get("n")
+            if n is None and tr.get("rows"):
+                raise SiteError(f"{where}: n is null but the track has scored rows")
+            if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 0):
+                raise SiteError(f"{where}: n must be a non-negative integer (or null without scored rows)")
+            _check_reported(where, tr.get("reported"), metrics)
+
+
+_NOT_REPORTED = ("ci", "rank", "rank_interval", "tie_group", "submission")
+
+
+def _check_reported(where: str, reported: Any, metrics: Mapping) -> None:
+    """Reported rows (ReXrank's published numbers): a name, scores with value/shown/shown_as, and never a
+    CI, rank, tie group or submission id (they are not reproduced, so never ranked with scored rows)."""
+    if reported is None:
+        return
+    if not isinstance(reported, list):
+        raise SiteError(f"{where}.reported must be a list")
+    for k, row in enumerate(reported):
+        w = f"{where}.reported[{k}]"
+        if not isinstance(row, dict) or not isinstance(row.get("model_name"), str) or not row["model_name"].strip():
+            raise SiteError(f"{w}: needs a model_name")
+        bad = next((key for key in _NOT_REPORTED if key in row), None)
+        if bad:
+            raise SiteError(f"{w}: reported rows carry no {bad!r} (they are not reproduced, so never ranked)")
+        scores = row.get("scores")
+        if not isinstance(scores, dict):
+            raise SiteError(f"{w}: scores must be an object")
+        for mid, sc in scores.items():
+            if mid not in metrics:
+                raise SiteError(f"{w}: score for unknown metric {mid!r}")
+            if not isinstance(sc, dict) or _finite(sc.get("value")) is None or _finite(sc.get("shown")) is None:
+                raise SiteError(f"{w}.scores.{mid}: needs finite value and shown")
+            if sc.get("shown_as") not in ("x", "1/x"):
+                raise SiteError(f"{w}.scores.{mid}: shown_as must be 'x' or '1/x'")
+            if "ci" in sc:
+                raise SiteError(f"{w}.scores.{mid}: reported scores carry no CI")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -467,6 +552,43 @@ def _histogram(dist: Any) -> dict | None:
             "total": sum(counts), "peak": peak}
 
 
+def _reported_view(lb: Mapping, reported: list, metrics: Mapping[str, dict]) -> dict:
+    """The track's ReXrank rows as published: columns in display order, each shown the way ReXrank shows
+    it (a column whose every value is published as 1/x is headed `1/<name>`, with the direction
+    flipped, and sorts on the published number)."""
+    present = {m for r in reported for m in (r.get("scores") or {})}
+    ids = [c for c in lb["columns"] if c in present] + sorted(present - set(lb["columns"]))
+    cols = []
+    for mid in ids:
+        kinds = {r["scores"][mid].get("shown_as") for r in reported if mid in (r.get("scores") or {})}
+        m = dict(metrics[mid])
+        if kinds == {"1/x"}:
+            hib = not m["hib"]
+            m.update(display=f"1/{m['display']}", base_display=m["display"], hib=hib, arrow="↑" if hib else "↓",
+                     dir_text="higher is better" if hib else "lower is better", shown_as="1/x")
+        else:
+            m["shown_as"] = "x" if kinds == {"x"} else "mixed"
+        cols.append(m)
+    rows = []
+    for i, r in enumerate(reported):
+        cells = []
+        for m in cols:
+            sc = (r.get("scores") or {}).get(m["id"])
+            if not isinstance(sc, dict) or _finite(sc.get("shown")) is None:
+                cells.append(None)
+                continue
+            cells.append({"shown": float(sc["shown"]), "value": float(sc["value"]), "shown_as": sc.get("shown_as"),
+                          "sort": float(sc["value"] if m["shown_as"] == "mixed" else sc["shown"])})
+        rows.append({"i": i, "pos": i + 1, "name": str(r.get("model_name") or ""), "url": safe_url(r.get("url")),
+                     "institution": str(r.get("institution") or ""),
+                     "year": "" if r.get("year") is None else str(r.get("year")), "cells": cells})
+    src = next((r.get("source") for r in reported if isinstance(r.get("source"), dict)), None) or {}
+    source = {"origin": str(src.get("origin") or "ReXrank"), "file": str(src.get("file") or ""),
+              "sha256": str(src.get("sha256") or ""), "url": safe_url(src.get("url"))}
+    return {"reported": rows, "reported_columns": cols, "reported_source": source,
+            "reported_inverse": [m for m in cols if m["shown_as"] == "1/x"]}
+
+
 def _build_view(lb: Mapping) -> dict:
     metrics = {mid: _metric_view(lb, mid) for mid in lb["metrics"]}
     subs = lb["submissions"]
@@ -532,6 +654,7 @@ def _build_view(lb: Mapping) -> dict:
                 tv["plot"] = _plot(main_rows, metrics[main])
             else:
                 tv["plot"] = None
+            tv.update(_reported_view(lb, tr.get("reported") or [], metrics))
             tracks.append(tv)
             by_id = {r["sub"]["id"]: r for r in rows}
             for row in rows:
@@ -574,8 +697,9 @@ def _build_view(lb: Mapping) -> dict:
             "n_studies": sp.get("n_studies"), "tracks": tracks, "dom": sp["id"].replace(".", "_"),
         })
 
-    # overview: one table, a column per (split, track), a row per submission on any of them
-    ov_cols = [(s, t) for s in splits for t in s["tracks"]]
+    # overview: one table, a column per (split, track) with scored rows, a row per submission on any of
+    # them. ReXrank's reported rows are left out: they have no rank (they stay on their split's card).
+    ov_cols = [(s, t) for s in splits for t in s["tracks"] if t["rows"]]
     order: list[str] = []
     for _, t in ov_cols:
         order += [r["sub"]["id"] for r in t["rows"] if r["sub"]["id"] not in order]
@@ -589,8 +713,12 @@ def _build_view(lb: Mapping) -> dict:
                 "rank": r["rank"], "trained": r["trained"],
                 "cell": r["scores"].get(t["main"]) if t["main"] else None})
         ov_rows.append({"i": i, "sub": sub_views[sid], "cells": cells})
-    groups = [{"split": s, "span": len(s["tracks"])} for s in splits if s["tracks"]]
-    overview = {"columns": ov_cols, "rows": ov_rows, "groups": groups}
+    groups = [{"split": s, "span": sum(1 for t in s["tracks"] if t["rows"])}
+              for s in splits if any(t["rows"] for t in s["tracks"])]
+    reported_only = [(s, t) for s in splits for t in s["tracks"] if t["reported"] and not t["rows"]]
+    overview = {"columns": ov_cols, "rows": ov_rows, "groups": groups,
+                "has_reported": any(t["reported"] for s in splits for t in s["tracks"]),
+                "reported_only": reported_only}
 
     # per-metric rankings
     metric_pages = []
@@ -608,7 +736,9 @@ def _build_view(lb: Mapping) -> dict:
                 missing = [r["sub"] for r in t["rows"] if not r["scores"].get(mid)]
                 sections.append({"split": s, "track": t, "rows": scored, "missing": missing,
                                  "plot": _plot([dict(r, band=0) for r in scored], mv), "is_main": t["main"] == mid})
-        metric_pages.append({"metric": mv, "sections": sections})
+        reported_in = [(s, t) for s in splits for t in s["tracks"]
+                       if any(c["id"] == mid for c in t["reported_columns"])]
+        metric_pages.append({"metric": mv, "sections": sections, "reported_in": reported_in})
 
     return {"metrics": metrics, "columns": [metrics[c] for c in lb["columns"]], "splits": splits,
             "submissions": sub_views, "overview": overview, "metric_pages": metric_pages}
@@ -629,10 +759,13 @@ def _csv_num(v: Any) -> str:
 
 def track_csv(lb: Mapping, split: Mapping, track_id: str) -> str:
     """One track as CSV in ReXrank's column schema: Model, Institution, Year, the ReXrank metric columns
-    present (1/RadCliQ-v1 = 1/mean raw), then our other metrics, then rank/provenance and CI columns."""
+    present (1/RadCliQ-v1 = 1/mean raw), then our other metrics, then rank/provenance, Status and CI
+    columns. Scored rows come first (Status `scored`), then ReXrank's reported rows (Status `reported`:
+    no rank, n or CI; 1/RadCliQ-v1 as ReXrank published it)."""
     tr = split["tracks"][track_id]
     rows = tr.get("rows") or []
-    present = {m for r in rows for m in (r.get("scores") or {})}
+    reported = tr.get("reported") or []
+    present = {m for r in [*rows, *reported] for m in (r.get("scores") or {})}
     rex = [(mid, name) for mid, name in REXRANK_COLUMNS if mid in present]
     others = [c for c in lb["columns"] if c in present and c not in dict(rex)]
     others += sorted(present - set(lb["columns"]) - set(dict(rex)) - set(others))
@@ -657,7 +790,7 @@ def track_csv(lb: Mapping, split: Mapping, track_id: str) -> str:
             ci_cols.append((mid, name))
     header = (["Model", "Institution", "Year"] + [h for _, h, _ in value_cols] + [h for _, h in raw_cols]
               + ["Rank", "Rank interval low", "Rank interval high", "Tie group", "Submission", "Date", "URL",
-                 "n", "Main metric"]
+                 "n", "Main metric", "Status"]
               + [f"{h} CI {end}" for _, h in ci_cols for end in ("low", "high")])
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -680,10 +813,23 @@ def track_csv(lb: Mapping, split: Mapping, track_id: str) -> str:
         out += ["" if r.get("rank") is None else str(r["rank"]), "" if ri[0] is None else str(ri[0]),
                 "" if ri[1] is None else str(ri[1]), "" if r.get("tie_group") is None else str(r["tie_group"]),
                 r["submission"], _csv_text(s.get("date")), _csv_text(safe_url(s.get("url")) or ""),
-                "" if tr.get("n") is None else str(tr["n"]), str(tr.get("main_metric") or "")]
+                "" if tr.get("n") is None else str(tr["n"]), str(tr.get("main_metric") or ""), "scored"]
         for mid, _ in ci_cols:
             ci = (scores.get(mid) or {}).get("ci") or [None, None]
             out += [_csv_num(ci[0]), _csv_num(ci[1])]
+        w.writerow(out)
+    for r in reported:                  # ReXrank's published numbers: no rank, no n, no CI
+        scores = r.get("scores") or {}
+        out = [_csv_text(r.get("model_name")), _csv_text(r.get("institution")), _csv_text(r.get("year"))]
+        for mid, _, kind in value_cols:
+            sc = scores.get(mid) or {}
+            v = _finite(sc.get("value"))
+            if kind == "inverse":       # as ReXrank shows it when it was published as 1/x
+                v = _finite(sc.get("shown")) if sc.get("shown_as") == "1/x" else (1.0 / v if v else None)
+            out.append(_csv_num(v))
+        out += [_csv_num((scores.get(mid) or {}).get("value")) for mid, _ in raw_cols]
+        out += ["", "", "", "", "", "", _csv_text(safe_url(r.get("url")) or ""), "", "", "reported"]
+        out += [""] * (2 * len(ci_cols))
         w.writerow(out)
     return buf.getvalue()
 
@@ -695,7 +841,8 @@ def track_json(lb: Mapping, split: Mapping, track_id: str) -> dict:
         s = lb["submissions"][r["submission"]]
         rows.append({**r, "model_name": s.get("model_name"), "institution": s.get("institution"),
                      "year": s.get("year"), "date": s.get("date"), "url": s.get("url")})
-    present = {m for r in rows for m in (r.get("scores") or {})}
+    reported = tr.get("reported") or []
+    present = {m for r in [*rows, *reported] for m in (r.get("scores") or {})}
     return {
         "schema": TRACK_SCHEMA,
         "rexbench_version": lb.get("rexbench_version"),
@@ -708,6 +855,7 @@ def track_json(lb: Mapping, split: Mapping, track_id: str) -> dict:
                     for m in sorted(present)},
         "rows": rows,
         "comparisons": tr.get("comparisons") or [],
+        "reported": reported,
     }
 
 

@@ -8,12 +8,14 @@ import csv
 import importlib.util
 import io
 import json
+import re
 import threading
 import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 
 from rexbench import site
 from rexbench.site import SiteError, build_site
@@ -65,6 +67,24 @@ def built(lb, tmp_path_factory) -> Path:
     out = root / "build"
     build_site(lb, out, source_root=src)
     return out
+
+
+@pytest.fixture(scope="module")
+def rep_lb() -> dict:
+    """The factory leaderboard with ReXrank's reported rows on demo-test/findings and a reported-only card."""
+    return factory.add_reported(factory.make_leaderboard(8))
+
+
+@pytest.fixture(scope="module")
+def rep_built(rep_lb, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("rep-site") / "build"
+    build_site(rep_lb, out)
+    return out
+
+
+def _between(html: str, start: str, end: str = "</table>") -> str:
+    i = html.index(start)
+    return html[i:html.index(end, i)]
 
 
 # ---- pages and files -----------------------------------------------------------------------------
@@ -166,7 +186,7 @@ ALLOWED_TAGS = {"html", "head", "meta", "title", "link", "script", "body", "a", 
                 "rect", "text", "dl", "dt", "dd", "ul", "ol", "li", "pre", "br", "noscript"}
 
 
-def test_untrusted_strings_render_inert(built):
+def _assert_pages_inert(built: Path) -> None:
     for page in sorted(built.rglob("*.html")):
         raw = page.read_text(encoding="utf-8")
         assert "<script>alert" not in raw and "<img" not in raw and "<svg onload" not in raw, page
@@ -179,6 +199,10 @@ def test_untrusted_strings_render_inert(built):
                 assert not v.startswith(("javascript:", "data:text", "vbscript:")), (page, attrs)
             if tag == "script":
                 assert attrs.get("src", "").endswith("static/site.js"), (page, attrs)
+
+
+def test_untrusted_strings_render_inert(built):
+    _assert_pages_inert(built)
     # the names are shown, as text
     index = _parse(built / "index.html")
     text = "".join(index.text)
@@ -446,13 +470,154 @@ def test_make_server_needs_a_build(tmp_path):
         site.make_server(tmp_path)
 
 
-def test_ids_are_unique_and_aria_references_resolve(built):
+def test_ids_are_unique_and_aria_references_resolve(built, rep_built):
     import collections
     import re
 
-    for page in built.rglob("*.html"):
+    for page in [*built.rglob("*.html"), *rep_built.rglob("*.html")]:
         html = page.read_text(encoding="utf-8")
         ids = re.findall(r'\bid="([^"]+)"', html)
         assert [k for k, v in collections.Counter(ids).items() if v > 1] == [], page
         for ref in re.findall(r'aria-(?:controls|labelledby)="([^"]+)"', html):
             assert ref in ids, (page, ref)
+
+
+# ---- ReXrank's reported rows ---------------------------------------------------------------------
+
+def test_reported_rows_render_in_their_own_table(rep_lb, rep_built):
+    html = (rep_built / "index.html").read_text(encoding="utf-8")
+    tr = rep_lb["splits"][0]["tracks"]["findings"]
+    ranked = _between(html, 'id="t-demo-test--findings"')
+    rep = _between(html, 'id="r-demo-test--findings"')
+    card = html[html.index('id="p-demo-test-findings"'):html.index('id="p-demo-test-findings_impression"')]
+    # the marker, once, under the ranked table of this track only
+    assert card.count(factory.REPORTED_MARKER) == 1 and html.count(factory.REPORTED_MARKER) == 2
+    assert card.index('id="t-demo-test--findings"') < card.index(factory.REPORTED_MARKER) < card.index('id="r-demo-test--findings"')
+    for r in tr["reported"]:
+        assert str(escape(r["model_name"])) in rep
+        assert str(escape(r["model_name"])) not in ranked, r["model_name"]      # never in the ranked table
+        assert str(escape(r["institution"])) not in ranked
+    assert rep.count("Published-Model-") == 4
+    assert rep.count("<tr data-i=") == len(tr["reported"])
+    assert "data-sub=" not in rep and 'class="rk' not in rep     # no submission rows, no ranks, no tie bands
+    assert "<small>[" not in rep and "95% CI" not in rep          # no CIs
+    # 1/RadCliQ-v1 as ReXrank shows it (higher is better), sorted on the shown number
+    assert '<button type="button">1/RadCliQ-v1<span class="arw" title="higher is better"' in rep
+    first = tr["reported"][0]["scores"]["radcliq_v1"]
+    assert f'data-v="{first["shown"]!r}" title="as reported: {site.fmt_num(first["shown"], 4)} (1/x; mean raw' in rep
+    # the same columns where present: every ReXrank metric, in display order; the missing score is "not reported"
+    heads = re.findall(r'data-metric="([^"]+)"', rep)
+    assert heads == [c for c in rep_lb["columns"] if c in tr["reported"][0]["scores"]]
+    assert "not reported" in rep
+    # linked only for http(s) URLs
+    assert 'href="https://example.org/published/0"' in rep and "javascript" not in rep.lower()
+    assert "no scored submissions on this track yet" not in card
+
+
+def _text(fragment: str) -> list[str]:
+    p = _Tags()
+    p.feed(fragment)
+    return p.text
+
+
+def _parse_text(fragment: str) -> str:
+    return "".join(_text(fragment))
+
+
+def test_reported_only_split_card(rep_lb, rep_built):
+    html = (rep_built / "index.html").read_text(encoding="utf-8")
+    card = html[html.index('id="split-rexrank-mimic-cxr-test"'):]
+    assert "MIMIC-CXR test (ReXrank)" in card and "dataset <strong>mimic-cxr</strong>" in card
+    assert "no scored submissions on this track yet" in card and factory.REPORTED_MARKER in card
+    assert 'id="r-rexrank-mimic-cxr-test--findings"' in card and 'id="t-rexrank-mimic-cxr-test--findings"' not in card
+    assert "None" not in "".join(_text(html)) and "sha256" not in card.split("</p>")[0]
+    assert _between(card, "<tbody>", "</tbody>").count("<tr ") == 4
+    # the overview lists scored rows only: no column for the reported-only track, a note that links it
+    overview = _between(html, 'id="overview"')
+    assert "rexrank-mimic-cxr-test" not in overview and "Published-Model" not in overview
+    assert 'href="#split-rexrank-mimic-cxr-test">MIMIC-CXR test (ReXrank) · Findings</a>' in html
+    downloads = (rep_built / "downloads.html").read_text(encoding="utf-8")
+    assert "MIMIC-CXR test (ReXrank)</th><td>Findings</td><td class=\"num\">–</td>" in downloads
+    assert (rep_built / "downloads" / "rexrank-mimic-cxr-test-findings.csv").is_file()
+    # a metric only ReXrank reports: its page says so and links the cards
+    semb = (rep_built / "metrics" / "semb_score.html").read_text(encoding="utf-8")
+    assert factory.REPORTED_DESCRIPTION in semb and "No submission on the leaderboard is scored" in semb
+    assert 'href="../index.html#split-rexrank-mimic-cxr-test"' in semb
+
+
+def test_reported_rows_render_inert(rep_built):
+    _assert_pages_inert(rep_built)
+    text = _parse_text((rep_built / "index.html").read_text(encoding="utf-8"))
+    assert factory.REPORTED_EVIL in text and factory.REPORTED_IMG in text and "<b onmouseover=alert(6)>Bad</b> Lab" in text
+
+
+def test_reported_csv_has_a_status_column(rep_lb, rep_built):
+    tr = rep_lb["splits"][0]["tracks"]["findings"]
+    text = (rep_built / "downloads" / "demo-test-findings.csv").read_text(encoding="utf-8")
+    header = next(csv.reader(io.StringIO(text)))
+    assert header[:4] == ["Model", "Institution", "Year", "1/RadCliQ-v1"]      # ReXrank's schema kept
+    assert header[4:10] == ["BLEU", "BertScore", "SembScore", "RadGraph", "RaTEScore", "GREEN"]
+    assert header[header.index("Main metric") + 1] == "Status"
+    rows = _csv(rep_built, "demo-test-findings.csv")
+    assert [r["Status"] for r in rows] == ["scored"] * len(tr["rows"]) + ["reported"] * len(tr["reported"])
+    assert [r["Submission"] for r in rows[:len(tr["rows"])]] == [r["submission"] for r in tr["rows"]]
+    for r, d in zip(rows[len(tr["rows"]):], tr["reported"]):
+        sc = d["scores"]
+        assert r["1/RadCliQ-v1"] == repr(sc["radcliq_v1"]["shown"])          # as published, not 1/(1/x)
+        assert r["RadCliQ-v1 (mean raw)"] == repr(sc["radcliq_v1"]["value"])
+        assert r["BLEU"] == repr(sc["bleu2_rexrank"]["value"])
+        assert r["SembScore"] == ("" if "semb_score" not in sc else repr(sc["semb_score"]["value"]))
+        assert all(r[k] == "" for k in ("Rank", "Rank interval low", "Tie group", "Submission", "n", "Main metric"))
+        assert all(v == "" for k, v in r.items() if " CI " in k)               # never a CI
+        assert r["URL"] == (site.safe_url(d["url"]) or "")
+    assert rows[len(tr["rows"]) + 1]["URL"] == ""                              # javascript: dropped
+    only = _csv(rep_built, "rexrank-mimic-cxr-test-findings.csv")
+    assert len(only) == 4 and {r["Status"] for r in only} == {"reported"} and {r["n"] for r in only} == {""}
+
+
+def test_reported_csv_guards_formulas(rep_lb, tmp_path):
+    lb = copy.deepcopy(rep_lb)
+    lb["splits"][0]["tracks"]["findings"]["reported"][0].update(model_name="=cmd|' /C calc'!A0", institution="+1")
+    build_site(lb, tmp_path / "o")
+    r = next(r for r in _csv(tmp_path / "o", "demo-test-findings.csv") if r["Status"] == "reported")
+    assert r["Model"] == "'=cmd|' /C calc'!A0" and r["Institution"] == "'+1"
+
+
+def test_reported_track_json(rep_lb, rep_built):
+    tj = json.loads((rep_built / "downloads" / "demo-test-findings.json").read_text(encoding="utf-8"))
+    assert tj["reported"] == rep_lb["splits"][0]["tracks"]["findings"]["reported"]
+    assert {"semb_score", "radgraph", "ratescore", "green"} <= set(tj["metrics"])
+    only = json.loads((rep_built / "downloads" / "rexrank-mimic-cxr-test-findings.json").read_text(encoding="utf-8"))
+    assert only["n"] is None and only["rows"] == [] and len(only["reported"]) == 4
+    assert only["split"]["sha256"] is None and only["split"]["n_studies"] is None
+    plain = json.loads((rep_built / "downloads" / "demo-test-impression.json").read_text(encoding="utf-8"))
+    assert plain["reported"] == []
+
+
+def test_reported_rows_do_not_change_the_ranked_table(lb, rep_lb, built, rep_built):
+    a = _between((built / "index.html").read_text(encoding="utf-8"), 'id="t-demo-test--findings"')
+    b = _between((rep_built / "index.html").read_text(encoding="utf-8"), 'id="t-demo-test--findings"')
+    assert a == b
+
+
+def _rep(lb: dict) -> dict:
+    return lb["splits"][0]["tracks"]["findings"]["reported"]
+
+
+@pytest.mark.parametrize("mutate,match", [
+    (lambda lb: _rep(lb)[0]["scores"]["bleu2_rexrank"].update(ci=[0.1, 0.2]), "no CI"),
+    (lambda lb: _rep(lb)[0].update(rank=1), "no 'rank'"),
+    (lambda lb: _rep(lb)[0].update(tie_group=1), "no 'tie_group'"),
+    (lambda lb: _rep(lb)[0].update(submission="sub-000"), "no 'submission'"),
+    (lambda lb: _rep(lb)[0]["scores"].update(nope={"value": 1.0, "shown": 1.0, "shown_as": "x"}), "unknown metric 'nope'"),
+    (lambda lb: _rep(lb)[0]["scores"]["bleu2_rexrank"].update(shown_as="log"), "shown_as"),
+    (lambda lb: _rep(lb)[0]["scores"]["bleu2_rexrank"].update(shown=None), "finite value and shown"),
+    (lambda lb: _rep(lb)[0].update(model_name=""), "model_name"),
+    (lambda lb: lb["splits"][0]["tracks"]["findings"].update(reported={"a": 1}), "reported must be a list"),
+    (lambda lb: lb["splits"][0]["tracks"]["findings"].update(n=None), "n is null"),
+    (lambda lb: lb["splits"][2]["tracks"]["findings"].update(n="many"), "non-negative integer"),
+])
+def test_reported_contract_violations_are_refused(rep_lb, tmp_path, mutate, match):
+    with pytest.raises(SiteError, match=match):
+        build_site(_broken(rep_lb, mutate), tmp_path / "o")
+    assert not (tmp_path / "o").exists()

@@ -7,7 +7,8 @@ and keyboard); the track toggle switches tables; hostile model names / URLs stay
 over http and without JavaScript and fits a phone; a 100-submission index weighs < 500 KB and loads in
 < 1 s; a screenshot of the index is saved (and written to docs/leaderboard.png when
 REXBENCH_UPDATE_SCREENSHOT=1; REXBENCH_SCREENSHOT_LEADERBOARD=<leaderboard.json> screenshots that
-leaderboard instead of the synthetic one).
+leaderboard instead of the synthetic one). ReXrank's reported rows (their own table, a reported-only card)
+load without errors, sort, and stay inert.
 """
 
 from __future__ import annotations
@@ -69,6 +70,15 @@ def small(tmp_path_factory):
     factory.write_per_study_files(lb, root / "src")
     out = root / "build"
     site.build_site(lb, out, source_root=root / "src")
+    return lb, out
+
+
+@pytest.fixture(scope="module")
+def reported(tmp_path_factory):
+    """The small leaderboard plus ReXrank's reported rows (demo-test/findings) and a reported-only card."""
+    lb = factory.add_reported(factory.make_leaderboard(8))
+    out = tmp_path_factory.mktemp("site-reported") / "build"
+    site.build_site(lb, out)
     return lb, out
 
 
@@ -409,5 +419,95 @@ def test_index_with_100_submissions_is_light_and_fast(browser, big, record_prope
             return performance.now() - t0; }""")
         assert t < 200, t
         assert watch.problems == []
+    finally:
+        ctx.close()
+
+
+# ---- ReXrank's reported rows ---------------------------------------------------------------------
+
+def _reported_order(page, table: str) -> list[int]:
+    return page.eval_on_selector_all(f"{table} tbody tr", "rs => rs.map(r => +r.dataset.reported)")
+
+
+def _expected_reported(rows: list[dict], metric: str | None, desc: bool, key: str = "shown") -> list[int]:
+    """1-based positions in ReXrank's order, sorted on the shown number (missing last, ties in order)."""
+    def val(r):
+        s = r["scores"].get(metric)
+        return None if s is None else s[key]
+    if metric is None:
+        order = list(range(1, len(rows) + 1))
+        return order[::-1] if desc else order
+    present = [(i, r) for i, r in enumerate(rows) if val(r) is not None]
+    present.sort(key=lambda t: ((-val(t[1]) if desc else val(t[1])), t[0]))
+    return [i + 1 for i, _ in present] + [i + 1 for i, r in enumerate(rows) if val(r) is None]
+
+
+def test_reported_rows_load_and_sort(page, reported):
+    lb, root = reported
+    page.goto(_url(root / "index.html"))
+    ranked, table = "#t-demo-test--findings", "#r-demo-test--findings"
+    rows = lb["splits"][0]["tracks"]["findings"]["reported"]
+    before = _rows(page, ranked)
+    assert page.is_visible(table)
+    assert page.is_visible("text=Reported by ReXrank — not reproduced by rexbench (no CIs)")
+    assert _reported_order(page, table) == list(range(1, len(rows) + 1))
+    assert _aria_sorts(page, table) == {"ReXrank order": "ascending"}
+
+    def click(metric):
+        page.click(f"{table} th[data-metric={metric}] button")
+
+    click("bleu2_rexrank")                                     # higher is better: best first
+    assert _reported_order(page, table) == _expected_reported(rows, "bleu2_rexrank", desc=True)
+    assert page.get_attribute(f"{table} th[data-metric=bleu2_rexrank]", "aria-sort") == "descending"
+    click("radcliq_v1")                                        # 1/RadCliQ-v1 as shown: higher is better
+    assert page.inner_text(f"{table} th[data-metric=radcliq_v1] button").startswith("1/RadCliQ-v1")
+    assert _reported_order(page, table) == _expected_reported(rows, "radcliq_v1", desc=True)
+    click("radcliq_v1")
+    assert _reported_order(page, table) == _expected_reported(rows, "radcliq_v1", desc=False)
+    click("semb_score")                                        # a row without SembScore sorts last
+    assert _reported_order(page, table) == _expected_reported(rows, "semb_score", desc=True)
+    assert _reported_order(page, table)[-1] == 4
+    page.click(f"{table} thead th:nth-child(2) button")        # Model, A to Z
+    names = page.eval_on_selector_all(f"{table} tbody td.mdl", "tds => tds.map(t => t.dataset.v)")
+    plain = [n for n in names if n.startswith("published-model-")]   # punctuation collates by locale
+    assert len(plain) == 4 and plain == sorted(plain)
+    assert page.get_attribute(f"{table} thead th:nth-child(2)", "aria-sort") == "ascending"
+    page.click(f"{table} thead th:first-child button")         # back to ReXrank's order, then reversed
+    assert _reported_order(page, table) == list(range(1, len(rows) + 1))
+    page.click(f"{table} thead th:first-child button")
+    assert _reported_order(page, table) == list(range(len(rows), 0, -1))
+    assert _rows(page, ranked) == before                       # the ranked table never moved
+    assert page.watch.problems == [] and page.watch.dialogs == []
+
+
+def test_reported_only_card_and_hostile_reported_rows(page, reported):
+    lb, root = reported
+    page.goto(_url(root / "index.html"))
+    table = "#r-rexrank-mimic-cxr-test--findings"
+    assert page.is_visible("#split-rexrank-mimic-cxr-test") and page.is_visible(table)
+    assert page.query_selector("#t-rexrank-mimic-cxr-test--findings") is None
+    rows = lb["splits"][-1]["tracks"]["findings"]["reported"]
+    page.click(f"{table} th[data-metric=green] button")
+    assert _reported_order(page, table) == _expected_reported(rows, "green", desc=True)
+    page.hover("body")
+    r = page.evaluate(INERT_JS)
+    assert r["injected"] == 0 and r["onattrs"] == 0 and r["badlinks"] == []
+    assert len(r["scripts"]) == 1
+    assert factory.REPORTED_EVIL in r["text"] and factory.REPORTED_IMG in r["text"]
+    # the javascript: URL is not a link; the model name is plain text
+    evil_cell = page.locator("#r-demo-test--findings tbody tr[data-reported='2'] td.mdl")
+    assert evil_cell.locator("a").count() == 0
+    assert page.watch.problems == [] and page.watch.dialogs == []
+
+
+def test_reported_pages_load_without_errors(browser, reported):
+    _, root = reported
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        pg = ctx.new_page()
+        watch = Watch(pg)
+        for rel in ("index.html", "downloads.html", "metrics/semb_score.html", "metrics/radcliq_v1.html"):
+            pg.goto(_url(root / rel), wait_until="load")
+        assert watch.problems == [] and watch.dialogs == []
     finally:
         ctx.close()
