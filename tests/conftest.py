@@ -85,3 +85,17 @@ def write_jsonl(path: Path, rows: list[Any]) -> Path:
     """One JSON value per line (rows that are already strings are written as given)."""
     path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows), encoding="utf-8")
     return path
+
+
+def score_demo_copies(root: Path, cache: Path, systems: tuple[str, ...], metrics: str, bootstrap: int) -> Path:
+    """Copy demo submissions (without their results) into root and score them there with `metrics`."""
+    import shutil
+
+    for name in systems:
+        shutil.copytree(REPO / "submissions" / name, root / name,
+                        ignore=shutil.ignore_patterns("results.json", "per_study.jsonl"))
+        res = invoke("score", "--split", "demo:test", "--predictions", root / name / "predictions.jsonl",
+                     "--metrics", metrics, "--bootstrap", str(bootstrap), "--out", root / name, "--id", name,
+                     env={"REXBENCH_CACHE_DIR": str(cache)})
+        assert res.exit_code == 0, res.text
+    return root

@@ -6,29 +6,20 @@ import json
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from rexbench.paths import REPO_DIR
 
-from .conftest import CHEAP_METRICS, invoke
+from .conftest import CHEAP_METRICS, invoke, score_demo_copies
 
-DEMO = REPO_DIR / "submissions"
 SYSTEMS = ("nearest-indication", "normal-template", "random-train")
 
 
 @pytest.fixture(scope="module")
 def scored(tmp_path_factory) -> Path:
     """The demo submissions, copied and scored with cheap metrics (bootstrap 200) into a temp folder."""
-    root = tmp_path_factory.mktemp("subs")
-    cache = tmp_path_factory.mktemp("cache")
-    for name in SYSTEMS:
-        shutil.copytree(DEMO / name, root / name, ignore=shutil.ignore_patterns("results.json", "per_study.jsonl"))
-        res = invoke("score", "--split", "demo:test", "--predictions", root / name / "predictions.jsonl",
-                     "--metrics", CHEAP_METRICS + ",bleu", "--bootstrap", "200", "--out", root / name, "--id", name,
-                     env={"REXBENCH_CACHE_DIR": str(cache)})
-        assert res.exit_code == 0, res.text
-    return root
+    return score_demo_copies(tmp_path_factory.mktemp("subs"), tmp_path_factory.mktemp("cache"), SYSTEMS,
+                             CHEAP_METRICS + ",bleu", 200)
 
 
 def test_compare_json_rows(scored):

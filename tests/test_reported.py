@@ -10,7 +10,6 @@ import csv
 import hashlib
 import io
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -22,12 +21,11 @@ from rexbench.rexrank_import import import_csv
 from rexbench.site import SiteError, build_site, load_display_schema
 from rexbench.submission import load_submission
 
-from .conftest import CHEAP_METRICS, invoke
+from .conftest import CHEAP_METRICS, score_demo_copies
 
 FIXTURE = Path(__file__).parent / "fixtures" / "rexrank" / "findings_result_synthetic.csv"
 REPO_YAML = REPO_DIR / "leaderboard_site" / "leaderboard.yaml"
 MARKER = "Reported by ReXrank — not reproduced by rexbench (no CIs)"
-DEMO = REPO_DIR / "submissions"
 SYSTEMS = ("nearest-indication", "random-train")
 
 
@@ -185,15 +183,8 @@ def test_hand_edited_reported_row_is_refused(site_dir):
 @pytest.fixture(scope="module")
 def scored(tmp_path_factory) -> Path:
     """Two demo submissions scored with cheap metrics (bootstrap 50) in a temp folder."""
-    root = tmp_path_factory.mktemp("subs")
-    cache = tmp_path_factory.mktemp("cache")
-    for name in SYSTEMS:
-        shutil.copytree(DEMO / name, root / name, ignore=shutil.ignore_patterns("results.json", "per_study.jsonl"))
-        res = invoke("score", "--split", "demo:test", "--predictions", root / name / "predictions.jsonl",
-                     "--metrics", CHEAP_METRICS, "--bootstrap", "50", "--out", root / name, "--id", name,
-                     env={"REXBENCH_CACHE_DIR": str(cache)})
-        assert res.exit_code == 0, res.text
-    return root
+    return score_demo_copies(tmp_path_factory.mktemp("subs"), tmp_path_factory.mktemp("cache"), SYSTEMS,
+                             CHEAP_METRICS, 50)
 
 
 def test_reported_rows_beside_scored_ones(scored, site_dir, tmp_path):

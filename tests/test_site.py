@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import csv
-import importlib.util
 import io
 import json
 import re
@@ -23,14 +22,7 @@ from rexbench.site import SiteError, build_site
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _load_factory():
-    spec = importlib.util.spec_from_file_location("leaderboard_factory", Path(__file__).parent / "fixtures" / "leaderboard_factory.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-factory = _load_factory()
+from .fixtures import leaderboard_factory as factory
 
 
 class _Tags(HTMLParser):

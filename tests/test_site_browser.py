@@ -13,7 +13,6 @@ load without errors, sort, and stay inert.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -41,14 +40,7 @@ MAX_INDEX_BYTES = 500_000
 MAX_LOAD_MS = 1000.0
 
 
-def _load_factory():
-    spec = importlib.util.spec_from_file_location("leaderboard_factory", Path(__file__).parent / "fixtures" / "leaderboard_factory.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-factory = _load_factory()
+from .fixtures import leaderboard_factory as factory
 
 
 # ---- fixtures ------------------------------------------------------------------------------------
