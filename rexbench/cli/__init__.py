@@ -56,16 +56,9 @@ def _wrap_all(typer_app: typer.Typer) -> None:
 
 
 def _register() -> None:
-    from . import data, demo, leaderboard, metrics, score, setup
+    from . import ci, compare, data, demo, label, leaderboard, metrics, models, score, setup, submissions
 
-    modules = [score, metrics, data, setup, demo, leaderboard]
-    for optional in ("label", "models", "compare", "ci", "submissions"):
-        try:
-            modules.append(__import__(f"{__name__}.{optional}", fromlist=["register"]))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{optional}":
-                raise
-    for module in modules:
+    for module in (score, compare, metrics, data, label, models, setup, demo, leaderboard, submissions, ci):
         module.register(app)
     _wrap_all(app)
 

