@@ -300,7 +300,8 @@ class EmbeddingCache:
     def folder_for(weights_sha: str, layer: int, dtype: str) -> Path:
         from importlib.metadata import version
 
-        tag = f"{weights_sha}|L{layer}|{dtype}|torch {version('torch')}|transformers {version('transformers')}"
+        tag = (f"{weights_sha}|L{layer}|{dtype}|torch {version('torch')}|transformers {version('transformers')}"
+               f"|batching {BATCHING_VERSION}")
         return cache_dir() / "embeddings" / (hashlib.sha256(tag.encode()).hexdigest()[:24])
 
     def index(self) -> dict[str, tuple[str, int, int]]:
@@ -391,6 +392,49 @@ def collapse(text: str) -> str:
     return re.sub(r" +", " ", text)
 
 
+# Bump when the way texts are batched changes: cached embeddings then no longer match fresh ones bit for bit.
+BATCHING_VERSION = 2
+
+
+class _Role:
+    """The unique texts of one side (references or candidates), their embeddings held while needed."""
+
+    def __init__(self, encoder: Encoder, texts: list[str], prefix_space: bool):
+        unique: dict[str, int] = {}
+        self.encoder = encoder
+        self.index = [unique.setdefault(t, len(unique)) for t in texts]
+        self.ids = encoder.token_ids(list(unique), prefix_space)
+        self.weights: list[Any] = []
+        self.memo: dict[int, Any] = {}
+        self.last_chunk = {u: i // CHUNK_PAIRS for i, u in enumerate(self.index)}
+
+    def load(self, start: int, stop: int, cache: EmbeddingCache | None, stats: RunStats) -> None:
+        """Embeddings for the texts of pairs [start, stop): from the memo, the cache, or the encoder."""
+        import torch
+
+        todo = []
+        for u in sorted(set(self.index[start:stop]) - self.memo.keys()):
+            hit = cache.get(ids_key(self.ids[u]), len(self.ids[u])) if cache is not None else None
+            if hit is not None:
+                self.memo[u] = torch.from_numpy(hit)
+                stats.cache_hits += 1
+            else:
+                todo.append(u)
+        if not todo:
+            return
+        embs = self.encoder.encode([self.ids[u] for u in todo])
+        stats.encoded += len(todo)
+        for u, e in zip(todo, embs):
+            self.memo[u] = torch.from_numpy(e)
+        if cache is not None:
+            cache.put({ids_key(self.ids[u]): e for u, e in zip(todo, embs)})
+            stats.cache_writes += len(todo)
+
+    def release(self, chunk: int) -> None:
+        for u in [u for u in self.memo if self.last_chunk[u] <= chunk]:
+            del self.memo[u]
+
+
 def bertscore(encoder: Encoder, references: list[str], predictions: list[str], *, idf: bool,
               prefix_space: bool, baseline: np.ndarray | None, cache: EmbeddingCache | None,
               progress: Progress | None = None, stats: RunStats | None = None) -> np.ndarray:
@@ -400,56 +444,31 @@ def bertscore(encoder: Encoder, references: list[str], predictions: list[str], *
     n = len(references)
     stats = stats if stats is not None else RunStats()
     stats.pairs = n
-    texts: dict[str, int] = {}
-    ref_u = [texts.setdefault(t, len(texts)) for t in references]
-    hyp_u = [texts.setdefault(t, len(texts)) for t in predictions]
-    unique = list(texts)
-    stats.unique_texts = len(unique)
-    ids = encoder.token_ids(unique, prefix_space)
+    # References and candidates are de-duplicated and encoded apart, never in one batch: a text's
+    # float32 embedding moves in the last digits with the batch it is encoded in, so keeping the
+    # candidates' batches independent of what the reference cache holds makes cold and warm runs
+    # give bit-identical scores.
+    refs, hyps = _Role(encoder, references, prefix_space), _Role(encoder, predictions, prefix_space)
+    stats.unique_texts = len(refs.ids) + len(hyps.ids)
     tok = encoder.tokenizer
-    idf_weights = IdfWeights([ids[u] for u in ref_u] if idf else None, tok.cls_token_id, tok.sep_token_id)
-    weights = [torch.from_numpy(idf_weights.weights(x)) for x in ids]
-    keys = [ids_key(x) for x in ids] if cache is not None else []
-    is_ref = set(ref_u)
-
-    last_chunk: dict[int, int] = {}
-    for i in range(n):
-        c = i // CHUNK_PAIRS
-        last_chunk[ref_u[i]] = c
-        last_chunk[hyp_u[i]] = c
+    idf_weights = IdfWeights([refs.ids[u] for u in refs.index] if idf else None, tok.cls_token_id, tok.sep_token_id)
+    refs.weights = [torch.from_numpy(idf_weights.weights(x)) for x in refs.ids]
+    hyps.weights = [torch.from_numpy(idf_weights.weights(x)) for x in hyps.ids]
 
     out = np.zeros((n, 3), dtype=np.float32)
-    memo: dict[int, Any] = {}
     for c, start in enumerate(range(0, n, CHUNK_PAIRS)):
         stop = min(n, start + CHUNK_PAIRS)
-        needed = sorted({*ref_u[start:stop], *hyp_u[start:stop]} - memo.keys())
-        todo = []
-        for u in needed:
-            hit = cache.get(keys[u], len(ids[u])) if cache is not None else None
-            if hit is not None:
-                memo[u] = torch.from_numpy(hit)
-                stats.cache_hits += 1
-            else:
-                todo.append(u)
-        if todo:
-            embs = encoder.encode([ids[u] for u in todo])
-            stats.encoded += len(todo)
-            fresh = {}
-            for u, e in zip(todo, embs):
-                memo[u] = torch.from_numpy(e)
-                if cache is not None and u in is_ref:
-                    fresh[keys[u]] = e
-            if cache is not None and fresh:
-                cache.put(fresh)
-                stats.cache_writes += len(fresh)
+        refs.load(start, stop, cache, stats)
+        hyps.load(start, stop, None, stats)
         with torch.no_grad():
             for g in range(start, stop, MATCH_BATCH):
                 h = min(stop, g + MATCH_BATCH)
-                P, R, F = greedy_match([memo[ref_u[i]] for i in range(g, h)], [weights[ref_u[i]] for i in range(g, h)],
-                                       [memo[hyp_u[i]] for i in range(g, h)], [weights[hyp_u[i]] for i in range(g, h)])
+                r, y = refs.index[g:h], hyps.index[g:h]
+                P, R, F = greedy_match([refs.memo[u] for u in r], [refs.weights[u] for u in r],
+                                       [hyps.memo[u] for u in y], [hyps.weights[u] for u in y])
                 out[g:h] = torch.stack((P, R, F), dim=-1).numpy()
-        for u in [u for u in memo if last_chunk[u] <= c]:
-            del memo[u]
+        refs.release(c)
+        hyps.release(c)
         if progress is not None:
             progress(stop - start)
     if baseline is not None:

@@ -304,9 +304,23 @@ def test_identical_texts_are_encoded_once(isolated, monkeypatch):
     metric = registry.load("bertscore_minilm")
     calls = []
     out = metric.compute(references=refs, predictions=hyps, progress=calls.append)
-    assert metric.last_stats.unique_texts == 3 and metric.last_stats.encoded == 3
+    # de-duplicated per side: 2 unique references + 2 unique candidates, never 60 + 60
+    assert metric.last_stats.unique_texts == 4 and metric.last_stats.encoded == 4
     assert sum(calls) == 60
     assert np.allclose(out.per_study[:20], 1.0, atol=1e-6)
+
+
+def test_cold_and_warm_runs_are_bit_identical(isolated, monkeypatch):
+    """Candidates are never batched with references, so a reference cache cannot move their digits."""
+    monkeypatch.setattr(engine, "CHUNK_PAIRS", 64)
+    refs, hyps = make_pairs(150)
+    hyps[::7] = refs[::7]                      # some candidates are also reference texts
+    metric = registry.load("bertscore_minilm")
+    cold = metric.compute(references=refs, predictions=hyps)
+    assert metric.last_stats.cache_hits == 0
+    warm = registry.load("bertscore_minilm").compute(references=refs, predictions=hyps)
+    assert np.array_equal(cold.per_study, warm.per_study)
+    assert cold.score == warm.score
 
 
 def test_progress_reports_every_pair_once(isolated, monkeypatch):
