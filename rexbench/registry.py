@@ -106,9 +106,22 @@ def parse_list(specs: str | list[str]) -> list[str]:
 
 
 def code_hash(name: str) -> str:
-    """sha256 over the metric folder's Python files and the rexbench version: a cache key part."""
-    h = hashlib.sha256(__version__.encode())
+    """sha256 over the metric folder's Python files and rexbench's own code: a score-cache key part.
+
+    Metrics call into the package (engines, labelers, tokenisers), so any change there invalidates too.
+    """
+    h = hashlib.sha256(_package_hash().encode())
     for path in sorted(info(name).folder.glob("*.py")):
         h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _package_hash() -> str:
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256(__version__.encode())
+    for path in sorted(root.rglob("*.py")):
+        h.update(str(path.relative_to(root)).encode())
         h.update(path.read_bytes())
     return h.hexdigest()

@@ -54,3 +54,10 @@ def test_registry_name_and_contract(name):
     assert metric.spec == name                     # defaults give the bare name
     fields = metric.signature_fields()
     assert fields["v"] == str(cls.version)
+
+
+def test_code_hash_covers_the_package_code(monkeypatch):
+    """A change in rexbench's own code (an engine, a labeler) must invalidate cached scores too."""
+    before = registry.code_hash("rouge_l")
+    monkeypatch.setattr(registry, "_package_hash", lambda: "changed")
+    assert registry.code_hash("rouge_l") != before
