@@ -30,7 +30,6 @@ import os
 import re
 import subprocess
 import tempfile
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -625,6 +624,8 @@ def _fmt(v: float | None) -> str:
 
 
 def render_summary(report: CiReport) -> str:
+    from .site import ordered_columns
+
     display = report.display or {"columns": [], "ranking": {"default": []}}
     names = {c["metric"]: c.get("display") for c in display.get("columns", [])}
     checked = [s for s in report.submissions if s.checked]
@@ -654,7 +655,7 @@ def render_summary(report: CiReport) -> str:
         lines.append("")
         scored = [s for s in checked if s.scores]
         if scored:
-            keys = _ordered(display, {k for s in scored for *_, v in s.scores for k in v})
+            keys = ordered_columns(display, {k for s in scored for *_, v in s.scores for k in v})
             lines += ["<details><summary>All scores (95% CI)</summary>", ""]
             lines.append("| submission | track | " + " | ".join(md(names.get(k) or k) for k in keys) + " |")
             lines.append("|---|---|" + "---|" * len(keys))
@@ -692,12 +693,7 @@ def render_error_summary(exc: BaseException) -> str:
 
 
 def _main_metric(display: dict, track: str, values: dict) -> str | None:
-    ranking = display.get("ranking") or {}
-    candidates = ranking.get(track) or ranking.get("default") or []
-    return next((m for m in candidates if m in values), next(iter(values), None))
+    """The site's main metric; the first scored one where no ranking candidate was scored."""
+    from .site import main_metric_for
 
-
-def _ordered(display: dict, present: Iterable[str]) -> list[str]:
-    present = set(present)
-    listed = [c["metric"] for c in display.get("columns", []) if c["metric"] in present]
-    return listed + sorted(present - set(listed))
+    return main_metric_for(display, track, values) or next(iter(values), None)

@@ -11,7 +11,7 @@ import numpy as np
 
 from . import registry
 from .errors import RexbenchError
-from .results import read_per_study, read_results
+from .results import read_per_study, read_results, study_values
 
 
 @dataclass(frozen=True)
@@ -63,10 +63,7 @@ def compare(systems: list[Scored], *, metrics: list[str] | None = None, tracks: 
             arrays = {s.name: _array(s, track, key, ids, metric.corpus_level) for s in systems}
             for a, b in combinations([s.name for s in systems], 2):
                 kw: dict[str, Any] = {"higher_is_better": metric.higher_is_better}
-                if metric.corpus_level:
-                    pair = dict(stats_a=arrays[a], stats_b=arrays[b], aggregate=metric.aggregate)
-                else:
-                    pair = dict(a=arrays[a], b=arrays[b])
+                pair = paired_inputs(metric, arrays[a], arrays[b])
                 boot_res = stats.paired_bootstrap(**pair, counts=counts, seed=seed, **kw)
                 perm = stats.permutation_test(**pair, n_permutations=n_permutations, seed=seed, **kw)
                 rows.append({"track": track, "metric": key, "a": a, "b": b, "score_a": boot_res.score_a,
@@ -80,10 +77,15 @@ def compare(systems: list[Scored], *, metrics: list[str] | None = None, tracks: 
     return rows
 
 
+def paired_inputs(metric, a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
+    """Arguments of stats.paired_bootstrap / permutation_test for two systems' arrays of `metric`."""
+    if metric.corpus_level:
+        return {"stats_a": a, "stats_b": b, "aggregate": metric.aggregate}
+    return {"a": a, "b": b}
+
+
 def _array(s: Scored, track: str, key: str, ids: list[str], corpus_level: bool) -> np.ndarray:
     rows = s.per_study[track]
     if set(rows) != set(ids):
         raise RexbenchError(f"{s.name}: track {track} covers other studies than the first submission")
-    if corpus_level:
-        return np.array([rows[i]["stats"][key] for i in ids], dtype=np.float64)
-    return np.array([rows[i][key] for i in ids], dtype=np.float64)
+    return study_values(rows, key, ids, corpus_level)

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import __version__, registry
 from .errors import RexbenchError
-from .results import read_per_study, read_results
+from .results import read_per_study, read_results, study_values
 from .submission import Submission
 from .tracks import ALL_TRACKS
 
@@ -210,10 +210,7 @@ def _arrays(members: list, track: str, key: str, ids: list[str]):
         rows = ps[track]
         if set(rows) != set(ids):
             raise RexbenchError(f"{e.per_study_path}: track {track} covers other studies than the other submissions")
-        if metric.corpus_level:
-            out[e.submission.id] = np.array([rows[i]["stats"][key] for i in ids], dtype=np.float64)
-        else:
-            out[e.submission.id] = np.array([rows[i][key] for i in ids], dtype=np.float64)
+        out[e.submission.id] = study_values(rows, key, ids, metric.corpus_level)
     return metric, out
 
 
@@ -273,14 +270,12 @@ def _check_signatures(track: str, members: list, key: str) -> None:
 
 def _adjacent(order: list[str], arrays: dict, metric, key: str, counts: np.ndarray, seed: int) -> list[dict]:
     from . import stats
+    from .compare import paired_inputs
 
     out = []
     for a, b in zip(order, order[1:]):
-        kw: dict[str, Any] = {"higher_is_better": metric.higher_is_better, "counts": counts, "seed": seed}
-        if metric.corpus_level:
-            res = stats.paired_bootstrap(stats_a=arrays[a], stats_b=arrays[b], aggregate=metric.aggregate, **kw)
-        else:
-            res = stats.paired_bootstrap(arrays[a], arrays[b], **kw)
+        res = stats.paired_bootstrap(**paired_inputs(metric, arrays[a], arrays[b]),
+                                     higher_is_better=metric.higher_is_better, counts=counts, seed=seed)
         out.append({"a": a, "b": b, "metric": key, "diff": res.diff, "ci": [res.low, res.high],
                     "p_value": res.p_value})
     if out:

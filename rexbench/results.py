@@ -104,6 +104,13 @@ def write(run: ScoreRun, out_dir: Path, *, submission_id: str | None = None) -> 
     return results_path, per_study_path
 
 
+def study_values(rows: dict[str, dict[str, Any]], key: str, ids: list[str], corpus_level: bool) -> np.ndarray:
+    """One metric's per-study values, or its sufficient statistics for a corpus-level metric, in `ids` order."""
+    if corpus_level:
+        return np.array([rows[i]["stats"][key] for i in ids], dtype=np.float64)
+    return np.array([rows[i][key] for i in ids], dtype=np.float64)
+
+
 def read_results(path: Path) -> dict[str, Any]:
     data = read_json_lenient(path)
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
