@@ -9,20 +9,19 @@ from typing import Optional
 import typer
 
 from ..paths import REPO_DIR
-from .common import DEFAULT_METRICS, DataDirOpt
+from .common import DEFAULT_METRICS, BootstrapOpt, DataDirOpt, DisplayOpt, SeedOpt, SiteOutOpt, SubmissionsOpt
 
 
 def ci(
     base: Optional[str] = typer.Option(None, "--base", help="Check the submissions changed since this git ref "
                                        "(git diff --name-only REF...HEAD -- submissions/)."),
     all_submissions: bool = typer.Option(False, "--all", help="Check every submission."),
-    submissions_dir: Path = typer.Option(REPO_DIR / "submissions", "--submissions", help="Folder of submissions."),
-    out_dir: Path = typer.Option(REPO_DIR / "leaderboard_site" / "build", "--out", help="Site output folder."),
-    display: Path = typer.Option(REPO_DIR / "leaderboard_site" / "leaderboard.yaml", "--display",
-                                 help="Display schema (leaderboard.yaml)."),
+    submissions_dir: Path = SubmissionsOpt,
+    out_dir: Path = SiteOutOpt,
+    display: Path = DisplayOpt,
     metrics: str = typer.Option(",".join(DEFAULT_METRICS), "--metrics", "-m", help="Metrics every submission is scored with."),
-    bootstrap: int = typer.Option(1000, "--bootstrap", help="Bootstrap resamples for CIs (0 = no CIs)."),
-    seed: int = typer.Option(12345, "--seed", help="Bootstrap seed."),
+    bootstrap: int = BootstrapOpt,
+    seed: int = SeedOpt,
     regenerate: bool = typer.Option(False, "--regenerate", help="Write fresh results.json / per_study.jsonl for "
                                     "the checked submissions instead of checking the committed ones."),
     stale: Optional[str] = typer.Option(None, "--stale", help="Results made by other metric code or another "

@@ -9,6 +9,7 @@ from typing import Any, Optional
 import typer
 
 from ..errors import RexbenchError
+from ..paths import REPO_DIR
 
 # The metrics `rexbench score` runs when --metrics is not given. Fixed: never depends on what is installed.
 DEFAULT_METRICS = ("bleu2_rexrank", "bleu", "rouge_l", "meteor", "bertscore_minilm", "chexpert_f1")
@@ -18,6 +19,14 @@ ReferencesOpt = typer.Option(None, "--references", "-r", help="Custom references
 DataDirOpt = typer.Option(None, "--data-dir", help="Local ReXGradient-160K copy (else $REXBENCH_DATA).", envvar="REXBENCH_DATA")
 JsonOpt = typer.Option(False, "--json", help="Print machine-readable JSON on stdout.")
 TracksOpt = typer.Option("all", "--tracks", "-t", help="Comma-separated tracks: findings, impression, findings_impression, report (or all).")
+
+
+SubmissionsOpt = typer.Option(REPO_DIR / "submissions", "--submissions", help="Folder of submissions.")
+SiteOutOpt = typer.Option(REPO_DIR / "leaderboard_site" / "build", "--out", help="Site output folder.")
+DisplayOpt = typer.Option(REPO_DIR / "leaderboard_site" / "leaderboard.yaml", "--display",
+                          help="Display schema (leaderboard.yaml).")
+BootstrapOpt = typer.Option(1000, "--bootstrap", help="Bootstrap resamples for CIs (0 = no CIs).")
+SeedOpt = typer.Option(12345, "--seed", help="Bootstrap seed (recorded in every signature).")
 
 
 def resolve_split(split: Optional[str], references: Optional[Path], data_dir: Optional[Path]):

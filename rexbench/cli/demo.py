@@ -6,18 +6,16 @@ from pathlib import Path
 
 import typer
 
-from ..paths import REPO_DIR
-from .common import DEFAULT_METRICS
+from .common import DEFAULT_METRICS, BootstrapOpt, DisplayOpt, SeedOpt, SiteOutOpt, SubmissionsOpt
 
 
 def demo(
-    submissions_dir: Path = typer.Option(REPO_DIR / "submissions", "--submissions", help="Folder of submissions."),
-    out_dir: Path = typer.Option(REPO_DIR / "leaderboard_site" / "build", "--out", help="Site output folder."),
-    display: Path = typer.Option(REPO_DIR / "leaderboard_site" / "leaderboard.yaml", "--display",
-                                 help="Display schema (leaderboard.yaml)."),
+    submissions_dir: Path = SubmissionsOpt,
+    out_dir: Path = SiteOutOpt,
+    display: Path = DisplayOpt,
     metrics: str = typer.Option(",".join(DEFAULT_METRICS), "--metrics", "-m", help="Metrics to score."),
-    bootstrap: int = typer.Option(1000, "--bootstrap", help="Bootstrap resamples (0 = no CIs)."),
-    seed: int = typer.Option(12345, "--seed"),
+    bootstrap: int = BootstrapOpt,
+    seed: int = SeedOpt,
 ) -> None:
     """Score every demo submission (split demo:*) and build leaderboard_site/build/index.html."""
     from ..pipeline import build_site_from, load_all, score_submission

@@ -6,16 +6,13 @@ from pathlib import Path
 
 import typer
 
-from ..paths import REPO_DIR
+from .common import DisplayOpt, SiteOutOpt, SubmissionsOpt
 
 leaderboard_app = typer.Typer(help="Build and serve the static leaderboard site.", no_args_is_help=True)
-SUBMISSIONS = typer.Option(REPO_DIR / "submissions", "--submissions", help="Folder of submissions.")
-OUT = typer.Option(REPO_DIR / "leaderboard_site" / "build", "--out", help="Site folder.")
-DISPLAY = typer.Option(REPO_DIR / "leaderboard_site" / "leaderboard.yaml", "--display", help="Display schema.")
 
 
 @leaderboard_app.command("build")
-def build(submissions_dir: Path = SUBMISSIONS, out_dir: Path = OUT, display: Path = DISPLAY,
+def build(submissions_dir: Path = SubmissionsOpt, out_dir: Path = SiteOutOpt, display: Path = DisplayOpt,
           check: bool = typer.Option(False, "--check", help="Only check that the site would build (writes nothing).")) -> None:
     """Render the site from the submissions' committed results (no scoring)."""
     import tempfile
@@ -33,7 +30,7 @@ def build(submissions_dir: Path = SUBMISSIONS, out_dir: Path = OUT, display: Pat
 
 
 @leaderboard_app.command("serve")
-def serve(out_dir: Path = OUT, host: str = typer.Option("127.0.0.1", "--host"),
+def serve(out_dir: Path = SiteOutOpt, host: str = typer.Option("127.0.0.1", "--host"),
           port: int = typer.Option(8000, "--port")) -> None:
     """Serve the built site on a local port (Ctrl-C to stop)."""
     from ..site import serve as run

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from .common import (DEFAULT_METRICS, DataDirOpt, JsonOpt, ReferencesOpt, SplitOpt, TracksOpt, console, fmt,
+from .common import (DEFAULT_METRICS, BootstrapOpt, DataDirOpt, SeedOpt, JsonOpt, ReferencesOpt, SplitOpt, TracksOpt, console, fmt,
                      print_json, resolve_split)
 
 
@@ -45,8 +45,8 @@ def score(
                                 help="Comma-separated metric specs, e.g. rouge_l,bleu2_rexrank,meteor or rouge_l:rouge_type=rouge1."),
     tracks: str = TracksOpt,
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write results.json and per_study.jsonl into this folder."),
-    bootstrap: int = typer.Option(1000, "--bootstrap", help="Bootstrap resamples for CIs (0 = no CIs)."),
-    seed: int = typer.Option(12345, "--seed", help="Bootstrap seed (recorded in every signature)."),
+    bootstrap: int = BootstrapOpt,
+    seed: int = SeedOpt,
     ci_method: str = typer.Option("percentile", "--ci-method", help="percentile or bca."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Recompute instead of reading the score cache."),
     submission_id: Optional[str] = typer.Option(None, "--id", help="Submission id recorded in results.json."),

@@ -7,8 +7,7 @@ from typing import Optional
 
 import typer
 
-from ..paths import REPO_DIR
-from .common import DataDirOpt
+from .common import DataDirOpt, SubmissionsOpt
 
 DEFAULT_LICENSE = "CC-BY-4.0"
 
@@ -45,7 +44,7 @@ def new_submission(
     license_id: Optional[str] = typer.Option(None, "--license", help=f"License of the predictions file (SPDX id; default {DEFAULT_LICENSE}, flagged TODO)."),
     date: Optional[str] = typer.Option(None, "--date", help="YYYY-MM-DD (default: today)."),
     url: Optional[str] = typer.Option(None, "--url", help="Model page (http/https)."),
-    submissions_dir: Path = typer.Option(REPO_DIR / "submissions", "--submissions", help="Folder of submissions."),
+    submissions_dir: Path = SubmissionsOpt,
     data_dir: Optional[Path] = DataDirOpt,
 ) -> None:
     """Scaffold submissions/ID/: copy the predictions in, write a valid submission.yaml, validate both."""
