@@ -35,9 +35,6 @@ class Entry:
     results_path: Path
     per_study_path: Path
 
-    @property
-    def results(self) -> dict[str, Any]:
-        return read_results(self.results_path)
 
 
 def results_dir(submission: Submission) -> Path:
@@ -56,7 +53,7 @@ def build_leaderboard(entries: list[Entry], display: dict[str, Any], *,
     """(leaderboard dict, {site-relative download path: source file})."""
     from .site import main_metric_for, ordered_columns
 
-    loaded = [(e, e.results, read_per_study(e.per_study_path)) for e in entries]
+    loaded = [(e, read_results(e.results_path), read_per_study(e.per_study_path)) for e in entries]
     by_split: dict[str, list] = {}
     for item in loaded:
         by_split.setdefault(item[1]["split"]["id"], []).append(item)
@@ -227,7 +224,7 @@ def _track(track: str, members: list, main: str | None) -> dict[str, Any]:
             "submission": e.submission.id, "rank": None, "rank_interval": None, "tie_group": None,
             "scores": {k: {"value": m["score"], "ci": [m["ci"]["low"], m["ci"]["high"]] if m.get("ci") else None,
                            "signature": m["signature"], "n": r["tracks"][track]["n"]} for k, m in metrics.items()},
-            "reproduce": _reproduce(e),
+            "reproduce": _reproduce(e, r),
         }
     comparisons = []
     if main is not None:
@@ -284,8 +281,7 @@ def _adjacent(order: list[str], arrays: dict, metric, key: str, counts: np.ndarr
     return out
 
 
-def _reproduce(e: Entry) -> str:
-    r = e.results
+def _reproduce(e: Entry, r: dict[str, Any]) -> str:
     metrics = ",".join(r["tracks"][next(iter(r["tracks"]))]["metrics"])
     boot = r.get("bootstrap") or {}
     folder = e.submission.folder
