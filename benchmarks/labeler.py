@@ -2,7 +2,8 @@
 
 Run from the repository root:  python benchmarks/labeler.py [--n 10000] [--processes N]
 Prints the time and reports/s of `rexbench.labelers.label` (parallel, de-duplicating) and of a naive
-per-report loop in one process. The reports are synthetic combinations of sentence templates (written
+per-report loop in one process, then the time for single 5 MB hostile reports (no sentence
+punctuation, one endless word, only line breaks): the labeler must stay linear and bounded on them. The reports are synthetic combinations of sentence templates (written
 for this benchmark), nearly all distinct, so de-duplication does not flatter the numbers.
 """
 
@@ -67,6 +68,24 @@ def make_reports(n: int, seed: int = 0, unique_sentences: bool = False) -> list[
     return out
 
 
+def hostile_reports(size: int = 5_000_000, seed: int = 0) -> dict[str, str]:
+    """Single reports of `size` characters that were quadratic before (no punctuation, ...)."""
+    rng = random.Random(seed)
+    vocab = " ".join(TEMPLATES).lower().replace(".", "").replace(",", "").split()
+    words = []
+    total = 0
+    while total < size:
+        w = rng.choice(vocab)
+        words.append(w)
+        total += len(w) + 1
+    return {
+        "words without punctuation": " ".join(words)[:size],
+        "one word": "a" * size,
+        "line breaks only": "\n" * size,
+        "findings separated by commas": ("small left pleural effusion, " * (size // 29 + 1))[:size],
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=10_000)
@@ -96,6 +115,13 @@ def main() -> None:
         print(f"naive loop over label_report() in one process (distinct sentences): {dt1:.2f} s, "
               f"{len(reports) / dt1:,.0f} reports/s")
         assert len(naive) == len(codes)
+
+    for kind, text in hostile_reports().items():
+        chexpert._analyse_cached.cache_clear()
+        t0 = time.perf_counter()
+        label([text], processes=1)
+        dt = time.perf_counter() - t0
+        print(f"one hostile report of {len(text) / 1e6:.0f} MB ({kind}): {dt:.3f} s")
 
 
 if __name__ == "__main__":

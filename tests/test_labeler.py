@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -133,6 +134,50 @@ def test_sentences_keep_decimals_and_drop_headers():
     assert sentences("INDICATION: rule out pneumonia. Lungs are clear.") == ["lungs are clear"]
     assert "Pneumonia" not in labels_of("Indication: fever, evaluate for pneumonia.\nLungs are clear.")
     assert sentences("1. Cardiomegaly. 2. No effusion.") == ["cardiomegaly", "no effusion"]
+
+
+# ---- cost linear in report length (hostile input: one huge report without punctuation) -------------
+
+def _line_events(text: str) -> int:
+    """Python lines the labeler executes on `text`: an operation count that does not depend on load."""
+    count = 0
+
+    def tracer(frame, event, arg):
+        nonlocal count
+        if frame.f_code.co_filename != chexpert_module.__file__:
+            return None
+        count += 1
+        return tracer
+
+    chexpert_module._analyse_cached.cache_clear()
+    sys.settrace(tracer)
+    try:
+        chexpert_module._label_one(text)
+    finally:
+        sys.settrace(None)
+    return count
+
+
+def test_cost_is_linear_in_report_length():
+    rng = np.random.default_rng(0)
+    vocab = "no focal consolidation pleural effusion or pneumothorax heart size normal possible nodule " \
+            "the and with opacity lungs clear mild".split()
+    text = " ".join(rng.choice(vocab, size=4000))          # no sentence punctuation at all
+    label(["warm up the compiled patterns"])
+    small, large = _line_events(text[:2000]), _line_events(text[:16000])
+    # 8x the text: ~8.6x the work now; the quadratic scopes of before did ~58x.
+    assert large / small < 10, (small, large)
+
+
+def test_overlong_sentences_words_and_reports_are_cut():
+    cap, words = chexpert_module.MAX_SENTENCE_WORDS, chexpert_module.MAX_WORD_CHARS
+    text = " ".join(["opacity"] * (2 * cap + 5))
+    pieces = sentences(text)
+    assert [len(p.split()) for p in pieces] == [cap, cap, 5]
+    assert [len(w) for w in sentences("x" * (words * 2 + 1))[0].split()] == [words, words, 1]
+    long_report = "Small left pleural effusion. " + "z" * (chexpert_module.MAX_REPORT_CHARS + 10) + " Pneumothorax."
+    assert labels_of(long_report) == {"Pleural Effusion": "positive"}   # only the first MAX_REPORT_CHARS read
+    assert sentences("\n" * 15_000 + "INDICATION: cough.\n\n   Lungs are clear.") == ["lungs are clear"]
 
 
 def test_label_array_codes_and_dedup():

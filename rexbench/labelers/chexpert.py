@@ -65,6 +65,12 @@ ADJACENT_WINDOW = 3    # words between "X" and "versus"
 ATTR_BEFORE = 3        # words before a size/contour phrase searched for a qualifier
 ATTR_AFTER = 6         # words after it
 
+# Bounds that keep the cost linear in report length and small on hostile input (real reports are a
+# few thousand characters, real sentences under 50 words).
+MAX_REPORT_CHARS = 20_000   # only this many leading characters of a report are labelled
+MAX_SENTENCE_WORDS = 100    # a longer "sentence" (no punctuation) is cut into pieces of this many words
+MAX_WORD_CHARS = 100        # and a longer "word" into pieces of this many characters
+
 PARALLEL_MIN = 2000    # unique reports before label() starts worker processes
 MIN_PER_PROCESS = 500  # and at least this many per worker
 
@@ -98,7 +104,8 @@ def _alternation(entries: list[tuple[str, object]]) -> tuple[re.Pattern[str], li
     """
     words, punct = [], []
     for pat, kind in entries:
-        (punct if pat[:1] in {",", "\\"} else words).append((pat, kind))
+        # Only alternatives that cannot start with a word character go ungated ("\\?", ", likely").
+        (punct if pat[:1] == "," or pat[:2] in {"\\?", "\\."} else words).append((pat, kind))
 
     def alt(pat: str) -> str:
         return f"((?:{pat}))" if "(?=" in pat else f"((?:{pat})(?!\\w))"
@@ -210,6 +217,8 @@ def _compiled() -> tuple[re.Pattern[str], list[_MentionKind], re.Pattern[str], l
 
 
 _WORD_RE = re.compile(r"\w+")
+# Whitespace runs that hold a line break, or are longer than one character.
+_SPACE_RUN_RE = re.compile(r"\s*\n\s*|[^\S\n]{2,}")
 _HEADER_RE = re.compile(r"(?:^|(?<=[\n.]))\s*(?:" + P.SKIP_HEADERS + r")\s*:[^.\n]*")
 _SPLIT_RE = re.compile(r"(?<!\d)\.(?!\d)|\.(?=\s|$)|[!;:]|\n\s*\n|\n(?=\s*(?:\d+[.)]|[-*\u2022]))")
 _ENLARGED_RE = re.compile(P.ENLARGED)
@@ -220,16 +229,32 @@ _OXFORD_OR_RE = re.compile(r",\s*or\s")
 
 
 def sentences(text: str) -> list[str]:
-    """Lower-cased sentences of a report, header sections (indication, history, ...) removed."""
-    t = text.lower()
+    """Lower-cased sentences of a report, header sections (indication, history, ...) removed.
+
+    Only the first MAX_REPORT_CHARS characters are read; a sentence longer than MAX_SENTENCE_WORDS
+    words is cut into pieces of that many words (each piece is its own negation/uncertainty scope),
+    so that the work per report is linear in its length.
+    """
+    t = text[:MAX_REPORT_CHARS].lower()
+    t = _SPACE_RUN_RE.sub(_collapse_space, t)  # bounds the "\\s*" of the header pattern
     t = _VS_RE.sub("vs", t)
     t = _HEADER_RE.sub(" ", t)
     out = []
     for part in _SPLIT_RE.split(t):
-        part = " ".join(part.split())
-        if part and not part.isdigit():      # "1." of a numbered list is no sentence
-            out.append(part)
+        words = part.split()
+        if not words or (len(words) == 1 and words[0].isdigit()):  # "1." of a numbered list is no sentence
+            continue
+        if len(words) <= MAX_SENTENCE_WORDS and all(len(w) <= MAX_WORD_CHARS for w in words):
+            out.append(" ".join(words))
+            continue
+        words = [w[k:k + MAX_WORD_CHARS] for w in words for k in range(0, len(w), MAX_WORD_CHARS)]
+        out += [" ".join(words[k:k + MAX_SENTENCE_WORDS]) for k in range(0, len(words), MAX_SENTENCE_WORDS)]
     return out
+
+
+def _collapse_space(m: re.Match[str]) -> str:
+    n = m.group(0).count("\n")
+    return "\n\n" if n > 1 else "\n" if n else " "
 
 
 # ---- one sentence -------------------------------------------------------------------------------
@@ -296,15 +321,21 @@ def _analyse_sentence(s: str, explain: bool):
         return prefix[bisect.bisect_left(starts, b)] - prefix[bisect.bisect_left(starts, a)]
 
     breaks = [(a, b) for (a, b, k) in cues if k.brk]
+    break_starts = [a for a, _ in breaks]
+    break_ends = [b for _, b in breaks]
+    # Cues do not overlap, so their starts and their ends are both sorted: a span's cues are a slice.
+    cue_starts = [a for a, _, _ in cues]
+    cue_ends = [b for _, b, _ in cues]
+
+    def cues_within(a: int, b: int) -> list:
+        """The cues that lie inside [a, b)."""
+        return cues[bisect.bisect_left(cue_starts, a):bisect.bisect_right(cue_ends, b)]
 
     def clause(a: int, b: int) -> tuple[int, int]:
-        lo, hi = 0, len(s)
-        for (ba, bb) in breaks:
-            if bb <= a:
-                lo = bb
-            elif ba >= b:
-                hi = ba
-                break
+        k = bisect.bisect_right(break_ends, a)
+        lo = break_ends[k - 1] if k else 0
+        k = bisect.bisect_left(break_starts, b)
+        hi = break_starts[k] if k < len(breaks) else len(s)
         return lo, hi
 
     n = len(ments)
@@ -316,7 +347,7 @@ def _analyse_sentence(s: str, explain: bool):
         a_end, b_start = ments[i][1], ments[i + 1][0]
         if clauses[i] != clauses[i + 1]:
             continue
-        between = [k for (ca, cb, k) in cues if ca >= a_end and cb <= b_start]
+        between = [k for (_ca, _cb, k) in cues_within(a_end, b_start)]
         if any(k.coord for k in between) and not any(not k.coord for k in between) \
                 and gap(a_end, b_start) <= ADJACENT_WINDOW + 1:
             coord_cue[i] = coord_cue[i + 1] = "or"
@@ -324,16 +355,15 @@ def _analyse_sentence(s: str, explain: bool):
                 j = i
                 while j > 0 and clauses[j - 1] == clauses[j] \
                         and _BETWEEN_COMMA_RE.fullmatch(s, ments[j - 1][1], ments[j][0]) \
-                        and not any(ca >= ments[j - 1][1] and cb <= ments[j][0] for (ca, cb, _k) in cues):
+                        and not cues_within(ments[j - 1][1], ments[j][0]):
                     coord_cue[j - 1] = "or"
                     j -= 1
 
     results = []
     for i, (a, b, kind) in enumerate(ments):
         lo, hi = clauses[i]
-        pre = [(ca, cb, k) for (ca, cb, k) in cues if cb <= a and ca >= lo and k.pre]
-        post = [(ca, cb, k) for (ca, cb, k) in cues if ca >= b and cb <= hi and k.post
-                and gap(b, ca) <= POST_WINDOW]
+        pre = [(ca, cb, k) for (ca, cb, k) in cues_within(lo, a) if k.pre]
+        post = [(ca, cb, k) for (ca, cb, k) in cues_within(b, hi) if k.post and gap(b, ca) <= POST_WINDOW]
 
         def first(role_pre: set[str], role_post: set[str]):
             # nearest cue before, then nearest after
