@@ -31,15 +31,22 @@ def load_scored(path: Path) -> Scored:
 
 
 def compare(systems: list[Scored], *, metrics: list[str] | None = None, tracks: list[str] | None = None,
-            n_resamples: int | None = None, seed: int | None = None, n_permutations: int = 10_000) -> list[dict]:
-    """All pairs x tracks x metrics: paired bootstrap (diff CI, p) and approximate randomisation (p).
+            n_resamples: int | None = None, seed: int | None = None, n_permutations: int = 10_000,
+            alpha: float = 0.05) -> list[dict]:
+    """All pairs x tracks x metrics: difference, its paired bootstrap CI, the studentised paired test
+    (stats.paired_t_test: p, Holm-corrected p, `significant`) and approximate randomisation as a
+    cross-check.
 
-    Holm's correction runs over every comparison in the call (one family).
+    Holm families are per (track, metric), as on the site: the pairs compared on one metric and track.
+    The permutation test runs at least `stats.min_permutations(family size, alpha)` rounds, so its
+    corrected p can reach alpha too (`n_permutations` in each row says how many ran).
     """
     from . import stats
 
     if len(systems) < 2:
         raise RexbenchError("compare needs at least two scored submissions")
+    if not 0.0 < alpha < 1.0:
+        raise RexbenchError(f"--alpha must be between 0 and 1, got {alpha}")
     shas = {s.results["split"]["sha256"] for s in systems}
     if len(shas) != 1:
         raise RexbenchError("submissions were scored on different splits: " +
@@ -47,6 +54,8 @@ def compare(systems: list[Scored], *, metrics: list[str] | None = None, tracks: 
     boot = systems[0].results.get("bootstrap") or {}
     n_resamples = n_resamples or boot.get("n_resamples") or 1000
     seed = stats.DEFAULT_SEED if seed is None else seed
+    pairs = list(combinations([s.name for s in systems], 2))
+    rounds = max(n_permutations, stats.min_permutations(len(pairs), alpha))
     rows = []
     common_tracks = [t for t in systems[0].results["tracks"] if all(t in s.results["tracks"] for s in systems)]
     for track in tracks or common_tracks:
@@ -61,24 +70,35 @@ def compare(systems: list[Scored], *, metrics: list[str] | None = None, tracks: 
                 raise RexbenchError(f"metric {key!r} is not scored for every submission on track {track}")
             metric = registry.load(key)
             arrays = {s.name: _array(s, track, key, ids, metric.corpus_level) for s in systems}
-            for a, b in combinations([s.name for s in systems], 2):
+            family = []
+            for a, b in pairs:
                 kw: dict[str, Any] = {"higher_is_better": metric.higher_is_better}
                 pair = paired_inputs(metric, arrays[a], arrays[b])
                 boot_res = stats.paired_bootstrap(**pair, counts=counts, seed=seed, **kw)
-                perm = stats.permutation_test(**pair, n_permutations=n_permutations, seed=seed, **kw)
-                rows.append({"track": track, "metric": key, "a": a, "b": b, "score_a": boot_res.score_a,
-                             "score_b": boot_res.score_b, "diff": boot_res.diff, "ci": [boot_res.low, boot_res.high],
-                             "p_bootstrap": boot_res.p_value, "p_permutation": perm.p_value,
-                             "better": {"a": a, "b": b}.get(boot_res.better), "n": len(ids)})
-    if rows:
-        for row, pb, pp in zip(rows, stats.holm([r["p_bootstrap"] for r in rows]),
-                               stats.holm([r["p_permutation"] for r in rows])):
-            row["p_bootstrap_holm"], row["p_permutation_holm"] = float(pb), float(pp)
+                t_res = stats.paired_t_test(**pair, **kw)
+                perm = stats.permutation_test(**pair, n_permutations=rounds, seed=seed, **kw)
+                family.append({"track": track, "metric": key, "a": a, "b": b, "score_a": boot_res.score_a,
+                               "score_b": boot_res.score_b, "diff": boot_res.diff,
+                               "ci": [boot_res.low, boot_res.high], "test": t_res.test, "p": t_res.p_value,
+                               "p_permutation": perm.p_value, "n_permutations": rounds,
+                               "better": {"a": a, "b": b}.get(boot_res.better), "n": len(ids)})
+            _holm_family(family, alpha)
+            rows += family
     return rows
 
 
+def _holm_family(family: list[dict], alpha: float) -> None:
+    """Holm within one (track, metric) family; `significant` is the corrected t-test p below alpha."""
+    from . import stats
+
+    for row, pt, pp in zip(family, stats.holm([r["p"] for r in family]),
+                           stats.holm([r["p_permutation"] for r in family])):
+        row["p_holm"], row["p_permutation_holm"] = float(pt), float(pp)
+        row["significant"] = bool(pt < alpha)
+
+
 def paired_inputs(metric, a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
-    """Arguments of stats.paired_bootstrap / permutation_test for two systems' arrays of `metric`."""
+    """Arguments of stats.paired_bootstrap / paired_t_test / permutation_test for two systems' arrays of `metric`."""
     if metric.corpus_level:
         return {"stats_a": a, "stats_b": b, "aggregate": metric.aggregate}
     return {"a": a, "b": b}

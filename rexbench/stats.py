@@ -14,6 +14,14 @@ split is resampled identically (paired), and a resampled score is one matrix pro
 
 Internally a mean metric is the corpus-level statistic with stats `[value, 1]` and aggregate
 `sum / count`, so leave-one-out (jackknife) and permutation formulas are shared by both kinds.
+
+Significance ("is A different from B") uses a studentised paired test (`paired_t_test`): the
+difference over its jackknife standard error, against Student's t with n - 1 degrees of freedom.
+For mean metrics it is exactly the paired t-test; for corpus-level metrics the jackknife gives the
+delta-method standard error of the re-aggregated difference. Its p-value has no resampling floor, so
+Holm's correction can reach any alpha whatever the number of systems (a bootstrap or permutation
+p is at least 1/(B+1), and Holm multiplies the smallest by the family size). docs/ranking.md states
+the design and the simulations that check its false-positive rate.
 """
 
 from __future__ import annotations
@@ -34,6 +42,8 @@ Aggregate = Callable[[np.ndarray], np.ndarray]
 Method = Literal["percentile", "bca"]
 
 _NORMAL = NormalDist()
+T_TEST = "jackknife_t"              # name of the significance test in results, leaderboard.json and compare
+PERMUTATION_MARGIN = 20             # permutation rounds >= margin x family size / alpha (min_permutations)
 _CHUNK_CELLS = 2_000_000          # resample rows are drawn in blocks of about this many cells
 
 
@@ -199,6 +209,24 @@ def bootstrap_ci(values: Any = None, *, stats: Any = None, aggregate: Aggregate 
     return CI(low, high, sc.point, _std(theta_b), theta_b.size, seed, method, float(confidence))
 
 
+def bootstrap_scores(values: Mapping[Any, Any] | None = None, *, stats: Mapping[Any, Any] | None = None,
+                     aggregate: Aggregate | None = None, counts: Any = None, n_resamples: int = DEFAULT_RESAMPLES,
+                     seed: int | None = None) -> dict[Any, np.ndarray]:
+    """name -> (B,) resampled scores of every scored system, all on the same resamples (one matrix
+    product for the whole board); differences of two entries are paired bootstrap differences."""
+    scorers, _ = _systems(values, stats, aggregate)
+    if not scorers:
+        return {}
+    res = _resampled(list(scorers.values()), counts, n_resamples, seed)
+    return {k: res[:, j] for j, k in enumerate(scorers)}
+
+
+def percentile_interval(theta_b: Any, confidence: float = 0.95) -> tuple[float, float]:
+    """The percentile interval of resampled values (as `bootstrap_ci(method="percentile")`)."""
+    theta_b = np.asarray(theta_b, dtype=np.float64)
+    return _interval(theta_b, float("nan"), None, confidence, "percentile")
+
+
 def _std(x: np.ndarray) -> float:
     return float(np.std(x, ddof=1)) if x.size > 1 else 0.0
 
@@ -351,6 +379,58 @@ def permutation_test(a: Any = None, b: Any = None, *, stats_a: Any = None, stats
                         _better(diff, higher_is_better), higher_is_better, n_permutations, seed, None, None)
 
 
+def _t_pvalues(diff: np.ndarray, se: np.ndarray, n: int) -> np.ndarray:
+    """Two-sided p of diff / se against Student's t(n - 1).
+
+    A zero standard error means every leave-one-out difference is the same: p = 1 when the difference is
+    0 too, else 0 (the systems differ by the same amount on every study). Fewer than 2 studies: p = 1.
+    """
+    from scipy.special import stdtr          # Student's t CDF (scipy.special imports much faster than scipy.stats)
+
+    diff, se = np.asarray(diff, dtype=np.float64), np.asarray(se, dtype=np.float64)
+    if n < 2:
+        return np.ones_like(diff)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stat = np.abs(diff) / se
+    p = np.where(se > 0, 2.0 * stdtr(n - 1, -stat), np.where(diff == 0, 1.0, 0.0))
+    return np.minimum(1.0, p)
+
+
+def _jackknife_se(jack_diff: np.ndarray) -> float:
+    """Jackknife standard error from leave-one-out values: sqrt((n-1)/n * sum (J_i - mean J)^2)."""
+    n = jack_diff.size
+    return float(np.sqrt((n - 1) / n * np.sum((jack_diff - jack_diff.mean()) ** 2))) if n > 1 else 0.0
+
+
+def paired_t_test(a: Any = None, b: Any = None, *, stats_a: Any = None, stats_b: Any = None,
+                  aggregate: Aggregate | None = None, higher_is_better: bool = True,
+                  confidence: float = 0.95) -> PairedResult:
+    """Studentised paired test of diff = score(A) - score(B): t = diff / SE_jackknife, two-sided p from
+    Student's t with n - 1 degrees of freedom, and the CI diff +- t_(1-alpha/2) SE.
+
+    The leave-one-out difference is aggregate(total_A - stats_A[i]) - aggregate(total_B - stats_B[i]), so
+    corpus-level metrics are re-aggregated; for mean metrics SE is sd(a - b) / sqrt(n) and this is
+    exactly the paired t-test (scipy.stats.ttest_rel). No resampling: the p-value has no floor.
+    """
+    from scipy.special import stdtrit        # Student's t quantile
+
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    sa, sb = _pair(a, b, stats_a, stats_b, aggregate)
+    diff = sa.point - sb.point
+    se = _jackknife_se(sa.jackknife() - sb.jackknife()) if sa.n > 1 else 0.0
+    p = float(_t_pvalues(np.array([diff]), np.array([se]), sa.n)[0])
+    half = float(stdtrit(sa.n - 1, 0.5 + confidence / 2)) * se if sa.n > 1 else 0.0
+    return PairedResult(T_TEST, sa.point, sb.point, diff, p, diff - half, diff + half,
+                        _better(diff, higher_is_better), higher_is_better, 0, None, float(confidence), "t")
+
+
+def min_permutations(family_size: int, alpha: float) -> int:
+    """Permutation rounds that let every Holm-corrected p of a family reach alpha with room to spare:
+    the smallest p is 1/(R+1) and Holm multiplies it by the family size, so R + 1 >= margin x m / alpha."""
+    return max(1, math.ceil(PERMUTATION_MARGIN * max(family_size, 1) / alpha))
+
+
 def holm(pvalues: Sequence[float] | np.ndarray) -> np.ndarray:
     """Holm-Bonferroni step-down adjusted p-values, in the input order (monotone, capped at 1)."""
     p = np.asarray(pvalues, dtype=np.float64)
@@ -426,13 +506,14 @@ class RankInterval:
 def rank_intervals(values: Mapping[str, Any] | np.ndarray | None = None, *, stats: Mapping[str, Any] | None = None,
                    aggregate: Aggregate | None = None, higher_is_better: bool, counts: Any = None,
                    n_resamples: int = DEFAULT_RESAMPLES, seed: int | None = None,
-                   confidence: float = 0.95) -> list[RankInterval]:
+                   confidence: float = 0.95, boot: Mapping[Any, np.ndarray] | None = None) -> list[RankInterval]:
     """Bootstrap rank intervals: systems are re-ranked on every (paired) resample.
 
     Per resample, rank = 1 + number of systems with a strictly better resampled score. The interval is
     [lower alpha/2 quantile, upper 1 - alpha/2 quantile] of those ranks (integer, conservative). `values`
     maps name -> per-study values (a 2-D (S, n) array is keyed by row index); corpus-level metrics pass
     `stats` name -> (n, k) and `aggregate`. Ranked systems come best first, unranked (None) ones last.
+    `boot`: the systems' resampled scores from `bootstrap_scores`, when the caller has them already.
     """
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
@@ -443,14 +524,33 @@ def rank_intervals(values: Mapping[str, Any] | np.ndarray | None = None, *, stat
     points = {k: sc.point for k, sc in scorers.items()}
     ordered = _order(points, higher_is_better)
     ranks = _competition_ranks(ordered, points)
-    res = _resampled([scorers[k] for k in ordered], counts, n_resamples, seed)   # (B, S)
+    if boot is not None:
+        res = np.column_stack([boot[k] for k in ordered])
+    else:
+        res = _resampled([scorers[k] for k in ordered], counts, n_resamples, seed)   # (B, S)
     if not higher_is_better:
         res = -res
-    boot_ranks = 1 + (res[:, None, :] > res[:, :, None]).sum(axis=2)            # (B, S)
+    boot_ranks = _resample_ranks(res)                                            # (B, S)
     alpha = (1.0 - confidence) / 2.0
     low = np.quantile(boot_ranks, alpha, axis=0, method="lower")
     high = np.quantile(boot_ranks, 1 - alpha, axis=0, method="higher")
     return [RankInterval(k, ranks[k], int(low[j]), int(high[j]), points[k]) for j, k in enumerate(ordered)] + tail
+
+
+def _resample_ranks(res: np.ndarray) -> np.ndarray:
+    """(B, S) competition ranks per row (higher is better): 1 + the number of strictly higher scores.
+
+    One sort per row, O(B S log S), instead of comparing every pair of systems on every resample.
+    """
+    B, S = res.shape
+    order = np.argsort(-res, axis=1, kind="stable")
+    ordered = np.take_along_axis(res, order, axis=1)
+    starts = np.ones((B, S), dtype=bool)
+    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]         # first of each run of equal scores
+    first = np.maximum.accumulate(np.where(starts, np.arange(S), 0), axis=1)
+    ranks = np.empty((B, S), dtype=np.int64)
+    np.put_along_axis(ranks, order, first + 1, axis=1)
+    return ranks
 
 
 @dataclass(frozen=True)
@@ -469,13 +569,12 @@ class Comparison:
 @dataclass(frozen=True)
 class TieGroups:
     groups: tuple[tuple[Any, ...], ...]        # best group first; leader first, then rank order
-    comparisons: tuple[Comparison, ...]        # every comparison made, family by family (leader)
+    comparisons: tuple[Comparison, ...]        # each leader against every lower-ranked ungrouped system
     unranked: tuple[Any, ...]
     higher_is_better: bool
     alpha: float
-    test: str
-    n_resamples: int
-    seed: int | None
+    test: str                                  # T_TEST
+    family_size: int                           # comparisons Holm corrects over: every pair of ranked systems
 
     def group_of(self, system: Any) -> int | None:
         """1-based group number of a system, None when unranked."""
@@ -488,64 +587,105 @@ class TieGroups:
         return asdict(self)
 
 
+class PairwiseTests:
+    """Studentised paired tests (`paired_t_test`) between every pair of systems, Holm over all pairs.
+
+    With J (S, n) the centred leave-one-out scores, var(a - b) = (n-1)/n |J_a - J_b|^2
+    = (n-1)/n (G_aa + G_bb - 2 G_ab) with G = J J^T: one matrix product for all pairs. Where the
+    subtraction cancels (nearly identical systems) the pair is recomputed directly.
+
+    The family is every pair, not one leader's comparisons: a leader is the best *observed* system,
+    and comparing a selected maximum with the rest as if it had been chosen in advance inflates the
+    false-positive rate (with 10 equal systems, about 14% of boards split at alpha = 0.05). Holm over
+    all pairs bounds the chance of any false "different" on the board by alpha, whatever is selected.
+    """
+
+    def __init__(self, names: Sequence[Any], scorers: Sequence[_Score]):
+        self.names = list(names)
+        self._index = {k: i for i, k in enumerate(self.names)}
+        self.n = scorers[0].n if scorers else 0
+        jack = np.stack([sc.jackknife() for sc in scorers]) if self.n > 1 else None
+        self.points = np.array([sc.point for sc in scorers])
+        S = len(scorers)
+        self.p = np.ones((S, S))
+        self.p_adjusted = np.ones((S, S))
+        if S < 2:
+            return
+        rows, cols = np.triu_indices(S, 1)
+        diffs = self.points[rows] - self.points[cols]
+        se = np.zeros(rows.size)
+        if jack is not None:
+            centred = jack - jack.mean(axis=1, keepdims=True)
+            gram = centred @ centred.T
+            both = gram[rows, rows] + gram[cols, cols]
+            ss = both - 2.0 * gram[rows, cols]
+            for k in np.flatnonzero(ss <= 1e-6 * both):
+                ss[k] = float(np.sum((centred[rows[k]] - centred[cols[k]]) ** 2))
+            se = np.sqrt((self.n - 1) / self.n * np.maximum(ss, 0.0))
+        p = _t_pvalues(diffs, se, self.n)
+        adj = holm(p)
+        self.p[rows, cols] = self.p[cols, rows] = p
+        self.p_adjusted[rows, cols] = self.p_adjusted[cols, rows] = adj
+
+    @classmethod
+    def of(cls, values: Mapping[str, Any] | None = None, *, stats: Mapping[str, Any] | None = None,
+           aggregate: Aggregate | None = None) -> PairwiseTests:
+        """Every ranked system of `values` (name -> per-study values) or `stats` (name -> (n, k))."""
+        scorers, _ = _systems(values, stats, aggregate)
+        return cls(list(scorers), list(scorers.values()))
+
+    def test(self, a: Any, b: Any) -> tuple[float, float]:
+        """(p, Holm-adjusted p) of systems a and b."""
+        i, j = self._index[a], self._index[b]
+        return float(self.p[i, j]), float(self.p_adjusted[i, j])
+
+    @property
+    def family_size(self) -> int:
+        S = self.points.size
+        return S * (S - 1) // 2
+
+
 def tie_groups(values: Mapping[str, Any] | np.ndarray | None = None, *, stats: Mapping[str, Any] | None = None,
                aggregate: Aggregate | None = None, higher_is_better: bool, alpha: float = 0.05,
-               test: Literal["bootstrap", "permutation"] = "bootstrap", counts: Any = None,
-               n_resamples: int | None = None, seed: int | None = None) -> TieGroups:
+               tests: PairwiseTests | None = None) -> TieGroups:
     """Groups of systems not significantly different from the group's best system.
 
-    Rule: sort systems best first (ties by name). The best system not yet grouped leads a new group
-    and is compared (two-sided paired test) with every lower-ranked ungrouped system; those p-values
-    form one family and are Holm-corrected. Going down the ranking, systems join the leader's group
-    while their adjusted p >= alpha; the first significantly different system ends the group, and the
-    next group starts with it. Groups are contiguous in rank order, and every member is statistically
-    indistinguishable from its leader. `test="bootstrap"` uses the shift-method paired bootstrap on
-    shared resamples (default 1000); `"permutation"` approximate randomisation (default 10000).
-    The smallest possible p is 1/(R+1) and Holm multiplies it by up to S-1, so R must be at least
-    (S-1)/alpha (1000 resamples cover up to 50 systems at alpha=0.05); fewer is an error, since no
-    difference could ever be significant.
+    Rule: sort systems best first (ties by name). Every pair of ranked systems is compared with
+    `paired_t_test` and the p-values are Holm-corrected as one family (`PairwiseTests`). The best
+    system not yet grouped leads a new group; going down the ranking, systems join it while their
+    adjusted p against the leader is >= alpha; the first significantly different system ends the
+    group, and the next group starts with it. Groups are contiguous in rank order, and every member
+    is statistically indistinguishable from its leader. No resampling, so any number of systems
+    works and the chance that a board of equal systems shows any split is at most alpha.
+    `tests`: the same systems' `PairwiseTests`, when the caller has them already.
     """
-    if test not in ("bootstrap", "permutation"):
-        raise ValueError(f"test must be 'bootstrap' or 'permutation', got {test!r}")
+    if not 0.0 < alpha < 1.0:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
     scorers, missing = _systems(values, stats, aggregate)
     points = {k: sc.point for k, sc in scorers.items()}
     ordered = _order(points, higher_is_better)
-    if n_resamples is None:
-        n_resamples = DEFAULT_RESAMPLES if test == "bootstrap" else 10_000
-    used_seed = DEFAULT_SEED if (seed is None and (counts is None or test == "permutation")) else seed
-    res = None
-    if test == "bootstrap" and len(ordered) > 1:
-        boot = _resampled([scorers[k] for k in ordered], counts, n_resamples, seed)
-        n_resamples = boot.shape[0]
-        res = {k: boot[:, j] for j, k in enumerate(ordered)}
-    if len(ordered) > 1 and (len(ordered) - 1) / (n_resamples + 1) >= alpha:
-        raise ValueError(f"tie_groups: {n_resamples} resamples cannot show any of {len(ordered) - 1} Holm-corrected "
-                         f"differences at alpha={alpha}; use at least {math.ceil((len(ordered) - 1) / alpha)}")
-
+    S = len(ordered)
+    if S and tests is None:
+        tests = PairwiseTests(ordered, [scorers[k] for k in ordered])
+    if S and sorted(map(str, tests.names)) != sorted(map(str, ordered)):
+        raise ValueError("tie_groups: `tests` were made for other systems")
+    pos = np.array([tests._index[k] for k in ordered]) if S else np.zeros(0, dtype=int)
     groups: list[tuple[Any, ...]] = []
     comparisons: list[Comparison] = []
-    rest = list(ordered)
-    while rest:
-        leader, others = rest[0], rest[1:]
-        if not others:
-            groups.append((leader,))
-            break
-        lead = scorers[leader]
-        diffs = [lead.point - scorers[k].point for k in others]
-        if res is not None:
-            p = [_shift_pvalue(res[leader] - res[k], d) for k, d in zip(others, diffs)]
-        else:
-            perm = _permutation_diffs([(lead, scorers[k]) for k in others], n_resamples,
-                                      DEFAULT_SEED if seed is None else seed)
-            p = [_permutation_pvalue(perm[j], lead, scorers[k]) for j, k in enumerate(others)]
-        adj = holm(p)
-        sig = [bool(x < alpha) for x in adj]
-        comparisons += [Comparison(leader, k, diffs[j], p[j], float(adj[j]), sig[j]) for j, k in enumerate(others)]
-        size = 1 + (sig.index(True) if True in sig else len(others))
-        groups.append(tuple(rest[:size]))
-        rest = rest[size:]
+    start = 0
+    while start < S:
+        idx = np.arange(start + 1, S)
+        lead, others = pos[start], pos[idx]
+        adj = tests.p_adjusted[lead, others]
+        sig = adj < alpha
+        comparisons += [Comparison(ordered[start], ordered[j], float(tests.points[lead] - tests.points[pos[j]]),
+                                   float(tests.p[lead, pos[j]]), float(adj[r]), bool(sig[r]))
+                        for r, j in enumerate(idx)]
+        size = 1 + (int(np.argmax(sig)) if sig.any() else idx.size)
+        groups.append(tuple(ordered[start:start + size]))
+        start += size
     return TieGroups(tuple(groups), tuple(comparisons), tuple(missing), higher_is_better, float(alpha),
-                     test, int(n_resamples), used_seed)
+                     T_TEST, tests.family_size if tests else 0)
 
 
 # ---- subgroups ----------------------------------------------------------------------------------

@@ -269,17 +269,13 @@ def test_tie_groups_two_clusters_both_directions():
     first = [c for c in tg.comparisons if c.leader == tg.groups[0][0]]
     assert [c.system for c in first] == list(tg.groups[0][1:] + tg.groups[1])   # family: all lower systems
     assert [c.significant for c in first] == [False, False, True, True]
-    for leader in {c.leader for c in tg.comparisons}:                        # Holm within each family
-        family = [c for c in tg.comparisons if c.leader == leader]
-        np.testing.assert_allclose([c.p_adjusted for c in family], st.holm([c.p_value for c in family]))
-        assert all(c.significant == (c.p_adjusted < 0.05) for c in family)
+    assert all(c.significant == (c.p_adjusted < 0.05) for c in tg.comparisons)   # Holm: every pair (below)
     # RadCliQ-style: lower is better. Negated scores give the same clusters, the B cluster first.
     low = st.tie_groups({k: -v for k, v in systems.items()}, higher_is_better=False)
     assert [set(g) for g in low.groups] == [{"A1", "A2", "A3"}, {"B1", "B2"}]
     flipped = st.tie_groups(systems, higher_is_better=False)
     assert [set(g) for g in flipped.groups] == [{"B1", "B2"}, {"A1", "A2", "A3"}]
-    perm = st.tie_groups(systems, higher_is_better=True, test="permutation", n_resamples=2000)
-    assert [set(g) for g in perm.groups] == [{"A1", "A2", "A3"}, {"B1", "B2"}]
+    assert tg.family_size == 10 and tg.test == st.T_TEST
 
 
 def test_tie_groups_are_contiguous():
@@ -295,11 +291,19 @@ def test_tie_groups_are_contiguous():
     assert tg.groups == (("L",), ("X", "Y"))
 
 
-def test_tie_groups_refuse_too_few_resamples():
+def test_tie_groups_family_is_every_pair():
     systems = _clusters(n=50)
-    with pytest.raises(ValueError, match="at least 80"):        # 4 comparisons / 0.05
-        st.tie_groups(systems, higher_is_better=True, n_resamples=50)
-    assert len(st.tie_groups(systems, higher_is_better=True, n_resamples=80).groups) >= 1
+    tg = st.tie_groups(systems, higher_is_better=True)
+    tests = st.PairwiseTests.of(systems)
+    names = list(systems)
+    pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
+    raw = [st.paired_t_test(systems[a], systems[b]).p_value for a, b in pairs]
+    adjusted = dict(zip(pairs, st.holm(raw)))
+    for (a, b), p in zip(pairs, raw):
+        assert tests.test(a, b) == (pytest.approx(p, rel=1e-9), pytest.approx(adjusted[(a, b)], rel=1e-9))
+        assert tests.test(b, a) == tests.test(a, b)
+    for c in tg.comparisons:
+        assert c.p_adjusted == pytest.approx(tests.test(c.leader, c.system)[1], rel=1e-12)
 
 
 def test_tie_groups_corpus_level_and_missing(tpfp):
@@ -353,7 +357,7 @@ def _everything(seed: int) -> str:
         "boot": st.paired_bootstrap(a, b, seed=seed).to_dict(),
         "perm": st.permutation_test(a, b, seed=seed, n_permutations=500).to_dict(),
         "ranks": [r.to_dict() for r in st.rank_intervals(systems, higher_is_better=True, seed=seed)],
-        "ties": st.tie_groups(systems, higher_is_better=True, seed=seed).to_dict(),
+        "ties": st.tie_groups(systems, higher_is_better=True).to_dict(),
         "sub": [r.to_dict() for r in st.subgroup_table(a, ["m", "f"] * 100, seed=seed)],
     }
     return json.dumps(out, sort_keys=True)
