@@ -6,6 +6,11 @@ A metric maps aligned (reference, prediction) pairs to
     metrics (corpus BLEU, micro F1) set `corpus_level = True`, return per-study sufficient
     statistics (`stats`, shape (n, k)) and implement `aggregate`, which maps summed statistics
     to the score; the bootstrap resamples studies and re-aggregates, exactly like the point estimate.
+
+A derived (composite) metric, such as RadCliQ-v1, subclasses `DerivedMetric`: it declares the metric
+specs it is computed from (`input_specs`) and maps their per-study values to its own (`combine`). The
+scorer computes each input once, sharing it with the user's requested metrics, and the inputs'
+signatures are folded into the composite's signature.
 """
 
 from __future__ import annotations
@@ -49,6 +54,8 @@ class Metric:
     Params: ClassVar[type] = NoParams
     # Short signature keys for params, e.g. {"rouge_type": "type"}; unlisted params keep their name.
     param_keys: ClassVar[Mapping[str, str]] = {}
+    # Params that choose where/how fast a number is computed, not the number: not in spec or signature.
+    runtime_params: ClassVar[tuple[str, ...]] = ("device", "batch_size")
 
     def __init__(self, **params: Any):
         names = {f.name for f in dataclasses.fields(self.Params)}
@@ -71,7 +78,8 @@ class Metric:
     def signature_fields(self) -> dict[str, str]:
         fields: dict[str, str] = {"v": str(self.version)}
         for f in dataclasses.fields(self.params):
-            fields[self.param_keys.get(f.name, f.name)] = format_value(getattr(self.params, f.name))
+            if f.name not in self.runtime_params:
+                fields[self.param_keys.get(f.name, f.name)] = format_value(getattr(self.params, f.name))
         fields.update(self.environment())
         return fields
 
@@ -111,9 +119,64 @@ class Metric:
         parts = [self.name]
         for f in dataclasses.fields(self.params):
             value = getattr(self.params, f.name)
-            if value != getattr(default, f.name):
+            if value != getattr(default, f.name) and f.name not in self.runtime_params:
                 parts.append(f"{f.name}={format_value(value)}")
         return ":".join(parts)
+
+
+class DerivedMetric(Metric):
+    """A metric computed from the per-study values of other metrics (its inputs), never from text directly.
+
+    `combine` is the whole definition: it takes each input's per-study values (keyed by input spec) and
+    can be fed published per-study components directly. `compute` (standalone use, evaluate.load,
+    golden cases) computes the inputs itself; `rexbench score` computes them once via `input_specs`.
+    """
+
+    def input_specs(self) -> tuple[str, ...]:
+        """The metric specs this metric combines, in the order `combine` documents."""
+        raise NotImplementedError
+
+    def input_metrics(self) -> list[Metric]:
+        from . import registry  # lazy: registry imports this module
+
+        if not hasattr(self, "_inputs"):
+            self._inputs = [registry.load(spec) for spec in self.input_specs()]
+        return list(self._inputs)
+
+    def combine(self, inputs: Mapping[str, np.ndarray]) -> MetricOutput:
+        """This metric's output from each input spec's per-study values (all the same length)."""
+        raise NotImplementedError
+
+    def combine_checked(self, inputs: Mapping[str, np.ndarray]) -> MetricOutput:
+        missing = [s for s in self.input_specs() if s not in inputs]
+        if missing:
+            raise MetricError(f"{self.name}: missing input {missing[0]!r}")
+        arrays = {s: np.asarray(inputs[s], dtype=np.float64) for s in self.input_specs()}
+        sizes = {a.shape for a in arrays.values()}
+        if len(sizes) != 1 or len(next(iter(sizes))) != 1:
+            raise MetricError(f"{self.name}: inputs must be equal-length 1-d arrays, got shapes {sorted(sizes)}")
+        out = self.combine(arrays)
+        self._check(out, next(iter(sizes))[0])
+        return out
+
+    def readiness(self) -> str | None:
+        problems = [f"input {m.spec}: {msg}" for m in self.input_metrics() if (msg := m.readiness())]
+        return "; ".join(problems) or None
+
+    def signature_fields(self) -> dict[str, str]:
+        """Own fields, then one `in.<input spec>` field per input holding that input's own fields."""
+        fields = super().signature_fields()
+        for m in self.input_metrics():
+            fields[f"in.{m.spec}"] = ",".join(f"{k}={v}" for k, v in m.signature_fields().items())
+        return fields
+
+    def _compute(self, references: list[str], predictions: list[str],
+                 progress: Progress | None) -> MetricOutput:
+        values = {spec: m.compute(references=references, predictions=predictions).per_study
+                  for spec, m in zip(self.input_specs(), self.input_metrics())}
+        if progress:
+            progress(len(references))
+        return self.combine_checked(values)
 
 
 def mean_output(per_study: Sequence[float] | np.ndarray, **kwargs: Any) -> MetricOutput:

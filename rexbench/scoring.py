@@ -11,7 +11,7 @@ from . import registry
 from .cache import ScoreCache, cache_key
 from .errors import MetricNotReady
 from .io import sha256_texts
-from .metric import Metric, MetricOutput
+from .metric import DerivedMetric, Metric, MetricOutput
 from .predictions import Aligned, Predictions, validate
 from .progress import progress_bar
 from .signature import Signature, build
@@ -78,15 +78,66 @@ def load_metrics(specs: list[str]) -> list[Metric]:
     return metrics
 
 
+def score_key(metric: Metric, references: list[str], predictions: list[str]) -> str:
+    """The score-cache key of `metric` on these pairs (a derived metric's key also holds its inputs' keys)."""
+    parts: dict[str, Any] = dict(spec=metric.spec, fields=metric.signature_fields(),
+                                 code=registry.code_hash(metric.name),
+                                 refs=sha256_texts(references), preds=sha256_texts(predictions))
+    if isinstance(metric, DerivedMetric):
+        parts["inputs"] = [score_key(m, references, predictions) for m in metric.input_metrics()]
+    return cache_key(**parts)
+
+
 def compute_cached(metric: Metric, references: list[str], predictions: list[str], cache: ScoreCache,
                    *, label: str = "", show_progress: bool | None = None) -> tuple[MetricOutput, bool]:
-    key = cache_key(spec=metric.spec, fields=metric.signature_fields(), code=registry.code_hash(metric.name),
-                    refs=sha256_texts(references), preds=sha256_texts(predictions))
+    key = score_key(metric, references, predictions)
     hit = cache.get(key)
     if hit is not None:
         return hit, True
     with progress_bar(f"{label}{metric.spec}", len(references), enabled=show_progress) as advance:
         out = metric.compute(references=references, predictions=predictions, progress=advance)
+    cache.put(key, out)
+    return out, False
+
+
+def computation_order(metrics: list[Metric]) -> list[Metric]:
+    """Every metric to compute, each spec once: inputs of derived metrics before the derived metrics,
+    an input that was also requested computed once and shared."""
+    order: dict[str, Metric] = {}
+
+    def add(metric: Metric) -> None:
+        if isinstance(metric, DerivedMetric):
+            for m in metric.input_metrics():
+                add(m)
+        order.setdefault(metric.spec, metric)
+
+    for metric in metrics:
+        add(metric)
+    return list(order.values())
+
+
+def compute_all(metrics: list[Metric], references: list[str], predictions: list[str], cache: ScoreCache,
+                *, label: str = "", show_progress: bool | None = None) -> dict[str, tuple[MetricOutput, bool]]:
+    """Outputs of `metrics` and of their inputs, keyed by spec. Derived metrics combine their inputs'
+    per-study values (cached under a key that holds the inputs' keys); nothing is computed twice."""
+    done: dict[str, tuple[MetricOutput, bool]] = {}
+    for metric in computation_order(metrics):
+        if isinstance(metric, DerivedMetric):
+            done[metric.spec] = combine_cached(metric, done, references, predictions, cache)
+        else:
+            done[metric.spec] = compute_cached(metric, references, predictions, cache, label=label,
+                                               show_progress=show_progress)
+    return done
+
+
+def combine_cached(metric: DerivedMetric, done: dict[str, tuple[MetricOutput, bool]], references: list[str],
+                   predictions: list[str], cache: ScoreCache) -> tuple[MetricOutput, bool]:
+    key = score_key(metric, references, predictions)
+    hit = cache.get(key)
+    if hit is not None:
+        return hit, True
+    inputs = {spec: done[m.spec][0].per_study for spec, m in zip(metric.input_specs(), metric.input_metrics())}
+    out = metric.combine_checked(inputs)
     cache.put(key, out)
     return out, False
 
@@ -104,9 +155,10 @@ def score(split: Split, predictions: Predictions, *, metrics: list[str], tracks:
             from .stats import resample_counts
             counts = resample_counts(len(pairs.ids), bootstrap.n_resamples, bootstrap.seed)
         result = TrackResult(pairs)
+        outputs = compute_all(loaded, pairs.references, pairs.predictions, cache, label=f"{track}: ",
+                              show_progress=show_progress)
         for metric in loaded:
-            out, cached = compute_cached(metric, pairs.references, pairs.predictions, cache,
-                                         label=f"{track}: ", show_progress=show_progress)
+            out, cached = outputs[metric.spec]
             extra = bootstrap.signature_fields() if bootstrap else None
             sig = build(metric, n=len(pairs.ids), refs_sha256=split.sha256, extra=extra)
             ci = _ci(metric, out, counts, bootstrap) if bootstrap else None
