@@ -1,7 +1,8 @@
 """CheXbert through the upstream `f1chexbert` package (extra `rexbench[chexbert]`): one model pass per text
 gives both the 14 observation classes (chexbert_f1) and the [CLS] embedding (semb_score).
 
-The model is f1chexbert's own `bert_labeler` with its own `tokenize`, loaded from `chexbert.pth` the way
+The model is f1chexbert's own `bert_labeler` with its `tokenize` (rebuilt: transformers 5 removed the
+`encode_plus` it calls), loaded from `chexbert.pth` the way
 `F1CheXbert.__init__` does (strip `module.`, strict=False), with bert-base-uncased's config and vocabulary
 read from a local folder instead of the hub. SembScore follows CXR-Report-Metric's CheXbert `encode.py`:
 the [CLS] vector of the last hidden layer (`bert_encoder` with logits off), then the cosine of the
@@ -107,10 +108,9 @@ class _Labeler:
         self.model = model.to(self.device).eval()
 
     def run(self, texts: Sequence[str], batch_size: int, progress: Progress | None) -> CheXbertOutput:
-        import pandas as pd
         import torch
 
-        ids = self.upstream.tokenize(pd.Series(list(texts), dtype=object), self.tokenizer)
+        ids = tokenize(texts, self.tokenizer)
         order = sorted(range(len(ids)), key=lambda i: (-len(ids[i]), i))   # length-sorted: little padding
         hidden = self.model.bert.config.hidden_size
         emb = np.zeros((len(ids), hidden), dtype=np.float32)
@@ -131,6 +131,22 @@ class _Labeler:
                 if progress:
                     progress(len(batch))
         return CheXbertOutput(emb, classes)
+
+
+def tokenize(texts: Sequence[str], tokenizer) -> list[list[int]]:
+    """f1chexbert's (and CXR-Report-Metric's) `tokenize`: whitespace collapsed, WordPiece tokens, [CLS] ...
+    [SEP], cut to 512 keeping [SEP]; an empty report is [CLS] [SEP]. Upstream calls
+    `encode_plus(tokens)`, which transformers 5 removed; for a list of tokens it returned exactly
+    [CLS] + their ids + [SEP], which is built here."""
+    out = []
+    for text in texts:
+        tokens = tokenizer.tokenize(" ".join(text.split()))
+        if not tokens:
+            out.append([tokenizer.cls_token_id, tokenizer.sep_token_id])
+            continue
+        ids = [tokenizer.cls_token_id] + tokenizer.convert_tokens_to_ids(tokens) + [tokenizer.sep_token_id]
+        out.append(ids[:511] + [tokenizer.sep_token_id] if len(ids) > 512 else ids)
+    return out
 
 
 class _LocalConfig:

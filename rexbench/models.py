@@ -372,8 +372,10 @@ def fetch(name: str, *, dest: Path | None = None) -> Path:
         return target
     try:
         from huggingface_hub import HfApi, hf_hub_download, snapshot_download
+        from huggingface_hub.utils import logging as hub_logging
     except ImportError:  # pragma: no cover - huggingface_hub comes with transformers
         raise RexbenchError("fetching models needs huggingface_hub: pip install huggingface_hub") from None
+    hub_logging.set_verbosity_error()   # its retry warnings would bury the one-line error below
     try:
         if spec.required or spec.weightless:
             for filename in ([spec.archive] if spec.archive else list(spec.files)):
@@ -385,7 +387,7 @@ def fetch(name: str, *, dest: Path | None = None) -> Path:
                 raise RexbenchError(f"download of {spec.repo_id} into {target} lacks "
                                     f"{', '.join(f for f in looked_for(spec) if not (target / f).is_file())}")
             return target
-        available = set(HfApi().list_repo_files(spec.repo_id))
+        available = {s.rfilename for s in (HfApi().model_info(spec.repo_id).siblings or [])}
         weights = next((w for w in WEIGHT_FILES if w in available), None)
         if weights is None:
             raise RexbenchError(f"{spec.repo_id} has none of {', '.join(WEIGHT_FILES)}")

@@ -30,9 +30,10 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"{row['name']} (used by {', '.join(row['metrics'])}): {state}")
             if row["sha256"]:
                 typer.echo(f"  sha256: {row['sha256']}")
-            typer.echo(f"  looks in: {'; '.join(row['looks_in'])}")
+            typer.echo(f"  looks for: {', '.join(row['looks_for'])}")
+            typer.echo(f"  looks in (first match wins): explicit path parameter; {'; '.join(row['looks_in'])}")
             if not row["ready"]:
-                typer.echo(f"  to get it: {models.missing_message(row['name'], row['metrics'][0])}")
+                typer.echo(f"  to get it: {row['fetch'] or models.missing_message(row['name'], row['metrics'][0])}")
 
     @group.command("fetch")
     def fetch_model(name: str = typer.Argument(..., help="A metric (bertscore) or model (distilroberta-base) name."),
@@ -41,12 +42,19 @@ def register(app: typer.Typer) -> None:
         """Download a model's weights (needs a network; scoring itself never downloads)."""
         from .. import models
 
-        try:
-            folder = models.fetch(name, dest=dest)
-        except RexbenchError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(1) from None
-        typer.echo(f"{name}: ready in {folder}")
-        typer.echo(f"  sha256: {models.weights_sha256(folder)}")
+        # A metric name fetches every model it uses (semb_score: the CheXbert checkpoint and BERT's config).
+        names = [name] if name in models.MODELS else [s.name for s in models.metric_models(name)] or [name]
+        if dest is not None and len(names) > 1:
+            typer.echo(f"error: {name} uses {len(names)} models ({', '.join(names)}); fetch them one by one "
+                       f"with --dest", err=True)
+            raise typer.Exit(2)
+        for model in names:
+            try:
+                folder = models.fetch(model, dest=dest)
+            except RexbenchError as exc:
+                typer.echo(f"error: {exc}", err=True)
+                raise typer.Exit(1) from None
+            typer.echo(f"{model}: ready in {folder}")
+            typer.echo(f"  sha256: {models.model_sha256(folder, models.spec_for(model))}")
 
     app.add_typer(group, name="models")

@@ -23,6 +23,7 @@ def validate(
     from ..predictions import read_predictions, validate as check
     from ..tracks import parse_tracks
 
+    devices.set_defaults(device=device, batch_size=batch_size)
     ref = resolve_split(split, references, data_dir)
     preds = read_predictions(predictions)
     aligned = check(preds, ref, parse_tracks(tracks))
@@ -50,9 +51,12 @@ def score(
     ci_method: str = typer.Option("percentile", "--ci-method", help="percentile or bca."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Recompute instead of reading the score cache."),
     submission_id: Optional[str] = typer.Option(None, "--id", help="Submission id recorded in results.json."),
+    device: str = typer.Option("auto", "--device", help="Model metrics: auto (CUDA when present), cpu, cuda or cuda:N."),
+    batch_size: int = typer.Option(0, "--batch-size", help="Model metrics: texts per batch (0: each metric's default)."),
     as_json: bool = JsonOpt,
 ) -> None:
     """Score a predictions file on a split: every metric x track, with bootstrap CIs and signatures."""
+    from .. import device as devices
     from ..cache import ScoreCache
     from ..predictions import read_predictions
     from ..registry import parse_list
