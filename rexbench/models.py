@@ -387,7 +387,7 @@ def fetch(name: str, *, dest: Path | None = None) -> Path:
                 raise RexbenchError(f"download of {spec.repo_id} into {target} lacks "
                                     f"{', '.join(f for f in looked_for(spec) if not (target / f).is_file())}")
             return target
-        available = {s.rfilename for s in (HfApi().model_info(spec.repo_id).siblings or [])}
+        available = set(HfApi().list_repo_files(spec.repo_id))
         weights = next((w for w in WEIGHT_FILES if w in available), None)
         if weights is None:
             raise RexbenchError(f"{spec.repo_id} has none of {', '.join(WEIGHT_FILES)}")

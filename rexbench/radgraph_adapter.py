@@ -11,6 +11,8 @@ The model is `radgraph.RadGraph` itself. It reads `<model_cache_dir>/<model_type
 transformer is a hub id; rexbench gives it a private model dir whose config.json names the local copy of
 that transformer (only its config and tokenizer are read: `weights.th` holds every weight), with the
 archive's weights and vocabulary linked in, and runs it with the hub switched off: nothing downloads.
+Under transformers 5 two tokenizer methods its vendored allennlp calls are restored for the duration
+(`transformers4_tokenizers`).
 Annotations are cached per process by (weights sha256, model type, text), so radgraph_combined and the
 radgraph_f1 variants on the same texts run the model once.
 """
@@ -97,6 +99,33 @@ def hub_offline() -> Iterator[None]:
             os.environ["HF_HUB_OFFLINE"] = saved[0]
 
 
+@contextlib.contextmanager
+def transformers4_tokenizers() -> Iterator[None]:
+    """radgraph 0.1.18's vendored allennlp calls `encode_plus` and `build_inputs_with_special_tokens`, which
+    transformers 5 removed. While the upstream code runs, give tokenizers that lack them the transformers-4
+    behaviour: `encode_plus(...)` is `tokenizer(...)` for one text or a pair (same ids, type ids,
+    offsets), and special tokens are BERT's [CLS] a [SEP] (b [SEP]) (RadGraph's transformers are BERTs)."""
+    from transformers.tokenization_utils_base import PreTrainedTokenizerBase as Base
+
+    added = []
+    if not hasattr(Base, "encode_plus"):
+        Base.encode_plus = lambda self, *args, **kwargs: self(*args, **kwargs)
+        added.append("encode_plus")
+    if not hasattr(Base, "build_inputs_with_special_tokens"):
+        def build(self, ids_a, ids_b=None):
+            if self.cls_token_id is None or self.sep_token_id is None:
+                raise MetricError(f"{type(self).__name__} has no [CLS]/[SEP]: not a BERT tokenizer")
+            out = [self.cls_token_id] + list(ids_a) + [self.sep_token_id]
+            return out + list(ids_b) + [self.sep_token_id] if ids_b is not None else out
+        Base.build_inputs_with_special_tokens = build
+        added.append("build_inputs_with_special_tokens")
+    try:
+        yield
+    finally:
+        for name in added:
+            delattr(Base, name)
+
+
 def private_model_dir(folder: Path, model_type: str) -> Path:
     """`<cache>/radgraph/<weights sha>/<model_type>/` as radgraph.RadGraph reads it, config pointing at the
     local transformer folder."""
@@ -138,7 +167,7 @@ def annotate(texts: Sequence[str], *, folder: Path, model_type: str, device: str
             _ANNOTATIONS.clear()
         for start in range(0, len(todo), batch_size):
             chunk = todo[start:start + batch_size]
-            with hub_offline(), contextlib.redirect_stdout(sys.stderr):
+            with hub_offline(), transformers4_tokenizers(), contextlib.redirect_stdout(sys.stderr):
                 result = model([texts[i] for i in chunk])
             for j, i in enumerate(chunk):
                 if str(j) not in result:   # radgraph's postprocessing skips a failed report with a print
@@ -157,7 +186,7 @@ def _model(folder: Path, model_type: str, device: str):
         from radgraph import RadGraph
 
         cuda = -1 if device == "cpu" else int(device.split(":")[1])
-        with hub_offline(), contextlib.redirect_stdout(sys.stderr):
+        with hub_offline(), transformers4_tokenizers(), contextlib.redirect_stdout(sys.stderr):
             _MODELS[key] = RadGraph(model_type=model_type, model_cache_dir=str(private_model_dir(folder, model_type)),
                                     cuda=cuda)
     return _MODELS[key]

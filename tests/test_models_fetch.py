@@ -2,8 +2,8 @@
 scoring with what it fetched; and the one-line message when weights are missing.
 
 The stand-in answers the requests huggingface_hub 2.x makes (seen in its file_download / hf_api):
-`GET /api/models/{repo}[/revision/{rev}]` (model_info, snapshot_download) and `HEAD`/`GET
-/{repo}/resolve/{rev}/{file}` with the headers hf_hub_download reads: X-Repo-Commit, ETag, Content-Length.
+`HEAD` then `GET /{repo}/resolve/{rev}/{file}` with the headers hf_hub_download reads (X-Repo-Commit,
+ETag, Content-Length), and `GET /api/models/{repo}[/revision/{rev}]` (model_info / snapshot_download).
 huggingface_hub reads HF_ENDPOINT when it is imported, so the CLI runs in a subprocess.
 """
 

@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"  looks for: {', '.join(row['looks_for'])}")
             typer.echo(f"  looks in (first match wins): explicit path parameter; {'; '.join(row['looks_in'])}")
             if not row["ready"]:
-                typer.echo(f"  to get it: {row['fetch'] or models.missing_message(row['name'], row['metrics'][0])}")
+                typer.echo(f"  to get it: {models.missing_message(row['name'], row['metrics'][0])}")
 
     @group.command("fetch")
     def fetch_model(name: str = typer.Argument(..., help="A metric (bertscore) or model (distilroberta-base) name."),
