@@ -23,7 +23,6 @@ def validate(
     from ..predictions import read_predictions, validate as check
     from ..tracks import parse_tracks
 
-    devices.set_defaults(device=device, batch_size=batch_size)
     ref = resolve_split(split, references, data_dir)
     preds = read_predictions(predictions)
     aligned = check(preds, ref, parse_tracks(tracks))
@@ -64,6 +63,7 @@ def score(
     from ..scoring import BootstrapConfig, score as run_score
     from ..tracks import parse_tracks
 
+    devices.set_defaults(device=device, batch_size=batch_size)
     ref = resolve_split(split, references, data_dir)
     preds = read_predictions(predictions)
     boot = BootstrapConfig(n_resamples=bootstrap, seed=seed, method=ci_method) if bootstrap > 0 else None
