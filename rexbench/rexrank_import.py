@@ -34,7 +34,7 @@ METRIC_COLUMNS: dict[str, tuple[str, str, tuple[float, float]]] = {
     "BLEU": ("bleu2_rexrank", "value", (0.0, 1.0)),
     "BertScore": ("bertscore", "value", (-1.0, 1.0)),
     "SembScore": ("semb_score", "value", (-1.0, 1.0)),
-    "RadGraph": ("radgraph", "value", (0.0, 1.0)),
+    "RadGraph": ("radgraph_combined", "value", (0.0, 1.0)),
     "1/RadCliQ-v1": ("radcliq_v1", "inverse", (0.0, math.inf)),
     "RadCliQ-v1": ("radcliq_v1", "value", (-math.inf, math.inf)),
     "RaTEScore": ("ratescore", "value", (0.0, 1.0)),

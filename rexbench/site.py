@@ -47,7 +47,7 @@ REXRANK_COLUMNS: tuple[tuple[str, str], ...] = (
     ("bleu2_rexrank", "BLEU"),
     ("bertscore", "BertScore"),
     ("semb_score", "SembScore"),
-    ("radgraph", "RadGraph"),
+    ("radgraph_combined", "RadGraph"),
     ("ratescore", "RaTEScore"),
     ("green", "GREEN"),
 )

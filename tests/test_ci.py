@@ -489,7 +489,7 @@ def test_import_rexrank_fixture(tmp_path: Path) -> None:
     assert track["columns"]["1/RadCliQ-v1"] == "radcliq_v1" and track["columns"]["1/FineRadScore"] == "other"
     alpha, beta, gamma = track["rows"]
     assert alpha["model_name"] == "Synthetic-Alpha" and alpha["year"] == 2024 and alpha["url"] == "https://example.org/alpha"
-    assert set(alpha["scores"]) == {"bleu2_rexrank", "bertscore", "semb_score", "radgraph", "radcliq_v1",
+    assert set(alpha["scores"]) == {"bleu2_rexrank", "bertscore", "semb_score", "radgraph_combined", "radcliq_v1",
                                     "ratescore", "green"}
     assert alpha["scores"]["radcliq_v1"] == {"value": 1.25, "shown": 0.8, "shown_as": "1/x", "column": "1/RadCliQ-v1"}
     assert alpha["scores"]["bleu2_rexrank"]["value"] == 0.125 and alpha["other"] == {"1/FineRadScore": 0.36}

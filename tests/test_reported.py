@@ -120,18 +120,19 @@ def test_reported_only_split(site_dir):
         assert r["source"]["origin"] == "ReXrank" and r["source"]["file"] == FIXTURE.name
         assert r["source"]["imported_as"] == "reported/mimic-cxr.json"
         assert r["source"]["sha256"] == hashlib.sha256(FIXTURE.read_bytes()).hexdigest()
-    # metrics without a metric folder: from leaderboard.yaml's columns
+    # every ReXrank column now has a metric folder: display names from leaderboard.yaml, cards from the folder
     m = board["metrics"]
-    assert set(m) == {"radcliq_v1", "bleu2_rexrank", "bertscore", "semb_score", "radgraph", "ratescore", "green"}
-    for mid, name in (("semb_score", "SembScore"), ("radgraph", "RadGraph"), ("ratescore", "RaTEScore"),
+    assert set(m) == {"radcliq_v1", "bleu2_rexrank", "bertscore", "semb_score", "radgraph_combined", "ratescore",
+                      "green"}
+    for mid, name in (("semb_score", "SembScore"), ("radgraph_combined", "RadGraph"), ("ratescore", "RaTEScore"),
                       ("green", "GREEN")):
         assert m[mid]["display"] == name and m[mid]["higher_is_better"] is True
-        assert m[mid]["description"] == REPORTED_DESCRIPTION
+        assert m[mid]["description"] != REPORTED_DESCRIPTION and m[mid]["card_markdown"]
     assert m["radcliq_v1"]["higher_is_better"] is False and m["radcliq_v1"]["display"] == "RadCliQ-v1"
     assert m["bleu2_rexrank"]["description"] != REPORTED_DESCRIPTION      # has a metric folder: its own card
     assert m["bleu2_rexrank"]["card_markdown"]
-    assert board["columns"] == ["radcliq_v1", "bleu2_rexrank", "bertscore", "semb_score", "radgraph", "ratescore",
-                                "green"]
+    assert board["columns"] == ["radcliq_v1", "bleu2_rexrank", "bertscore", "semb_score", "radgraph_combined",
+                                "ratescore", "green"]
     json.dumps(board, allow_nan=False)                             # plain JSON, no NaN
 
 
@@ -154,7 +155,11 @@ def test_reported_only_site(site_dir, tmp_path):
     assert rows[1]["GREEN"] == "0.33" and rows[0]["Rank"] == ""
 
 
-def test_reported_metric_without_folder_needs_a_column(site_dir):
+def test_reported_metric_without_folder_needs_a_column(site_dir, monkeypatch):
+    from rexbench import registry
+
+    real = registry.available   # every ReXrank column has a metric folder now: take one away
+    monkeypatch.setattr(registry, "available", lambda: {k: v for k, v in real().items() if k != "semb_score"})
     base = "schema: rexbench.display/1\ncolumns:\n  - {metric: radcliq_v1, higher_is_better: false}\n" \
            "ranking: {default: [radcliq_v1, bleu2_rexrank]}\n"
     display = load_display_schema(_yaml(site_dir, REPORTED_ONLY, base=base))

@@ -578,7 +578,7 @@ def test_reported_csv_guards_formulas(rep_lb, tmp_path):
 def test_reported_track_json(rep_lb, rep_built):
     tj = json.loads((rep_built / "downloads" / "demo-test-findings.json").read_text(encoding="utf-8"))
     assert tj["reported"] == rep_lb["splits"][0]["tracks"]["findings"]["reported"]
-    assert {"semb_score", "radgraph", "ratescore", "green"} <= set(tj["metrics"])
+    assert {"semb_score", "radgraph_combined", "ratescore", "green"} <= set(tj["metrics"])
     only = json.loads((rep_built / "downloads" / "rexrank-mimic-cxr-test-findings.json").read_text(encoding="utf-8"))
     assert only["n"] is None and only["rows"] == [] and len(only["reported"]) == 4
     assert only["split"]["sha256"] is None and only["split"]["n_studies"] is None
