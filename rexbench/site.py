@@ -589,6 +589,31 @@ def _reported_view(lb: Mapping, reported: list, metrics: Mapping[str, dict]) -> 
             "reported_inverse": [m for m in cols if m["shown_as"] == "1/x"]}
 
 
+def missing_rexrank_columns(present: Iterable[str]) -> list[dict]:
+    """ReXrank's columns that a track's submissions were not scored with, each with the model weights it
+    needs (a derived column: its inputs' models) and the commands that fetch them."""
+    from . import models, registry
+    from .metric import DerivedMetric
+
+    present = set(present)
+    out = []
+    for mid, display in REXRANK_COLUMNS:
+        if mid in present or mid not in registry.available():
+            continue
+        cls = registry.metric_class(mid)
+        sources = ([registry.parse_spec(spec)[0] for spec in cls().input_specs()]
+                   if issubclass(cls, DerivedMetric) else [mid])
+        needed, fetch = [], []
+        for name in sources:
+            found = [m.name for m in models.metric_models(name) if m.name not in needed]
+            if found:
+                needed += found
+                fetch.append(f"rexbench models fetch {name}")   # a metric's name fetches all it uses
+        if needed:
+            out.append({"id": mid, "display": display, "models": ", ".join(needed), "fetch": "; ".join(fetch)})
+    return out
+
+
 def _build_view(lb: Mapping) -> dict:
     metrics = {mid: _metric_view(lb, mid) for mid in lb["metrics"]}
     subs = lb["submissions"]
@@ -648,6 +673,7 @@ def _build_view(lb: Mapping) -> dict:
                 "columns": [metrics[c] for c in cols], "rows": rows, "comparisons": comparisons,
                 "csv": f"downloads/{sp['id']}-{tid}.csv", "json": f"downloads/{sp['id']}-{tid}.json",
                 "dom": f"{sp['id']}--{tid}".replace(".", "_"),
+                "needs_weights": missing_rexrank_columns(present) if rows else [],
             }
             if main:
                 main_rows = [dict(r, cell=r["scores"].get(main)) for r in rows if r["rank"] is not None]

@@ -168,3 +168,25 @@ def test_radcliq_v1_equals_published_per_study_values():
     assert (diff <= bound).all(), f"max diff {diff.max():.3g} over its bound at study {int(np.argmax(diff - bound))}"
     assert diff.max() < 3e-8                     # measured 2.6e-8 (6.6e-8 without the float32 cast)
     assert out.score == pytest.approx(published.mean(), abs=1e-7)
+
+
+@pytest.mark.shared
+@needs_shared
+def test_radcliq_v1_equals_the_cxr_report_metric_example():
+    """The 3-pair example published with a CXR-Report-Metric fork: same check, same bound."""
+    import sys
+
+    metric = registry.load("radcliq_v1")
+    rounding_bound = sys.modules[type(metric).__module__].rounding_bound
+    path = SHARED / "data" / "public_reports" / "cxr_report_metric_example" / "metric_scores.txt"
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    columns = {"radgraph_combined": "radgraph_combined", "bertscore": "bertscore", "semb_score": "semb_score",
+               "bleu2_rexrank": "bleu_score"}
+    inputs = {spec: np.array([float(r[col]) for r in rows]) for spec, col in columns.items()}
+    for spec in ("bertscore", "semb_score"):
+        inputs[spec] = inputs[spec].astype(np.float32).astype(np.float64)
+    out = metric.combine_checked(inputs)
+    diff = np.abs(out.per_study - np.array([float(r["RadCliQ-v1"]) for r in rows]))
+    assert (diff <= rounding_bound(np.column_stack([inputs[s] for s in metric.input_specs()]))).all()
+    assert diff.max() < 2e-8                     # measured 1.7e-8
