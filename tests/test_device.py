@@ -1,0 +1,65 @@
+"""--device auto|cpu|cuda[:N] and --batch-size for model metrics; readiness of every ReXrank column."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from rexbench import device as devices, registry
+from rexbench.errors import UnknownMetric
+
+from .conftest import invoke
+
+REXRANK_COLUMNS = ["radcliq_v1", "bleu2_rexrank", "bertscore", "semb_score", "radgraph_combined", "ratescore", "green"]
+
+
+def test_device_values(monkeypatch):
+    torch = pytest.importorskip("torch")
+    assert devices.resolve("cpu") == "cpu"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert devices.resolve("auto") == "cpu"
+    with pytest.raises(UnknownMetric, match="device cuda:1 is not available here"):
+        devices.resolve("cuda:1")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    assert devices.resolve("auto") == "cuda:0" and devices.resolve("cuda") == "cuda:0"
+    assert devices.resolve("CUDA:1") == "cuda:1"
+    for bad in ("gpu", "cuda:", "cuda:x", "tpu:0", ""):
+        with pytest.raises(UnknownMetric, match="device must be auto, cpu, cuda or cuda:N"):
+            devices.check(bad)
+
+
+def test_run_wide_defaults_feed_metrics_that_leave_them_empty(monkeypatch):
+    monkeypatch.setattr(devices, "_DEFAULTS", {"device": "auto", "batch_size": 0})
+    assert devices.chosen("") == "auto" and devices.chosen_batch_size(0, 18) == 18
+    devices.set_defaults(device="cpu", batch_size=4)
+    assert devices.chosen("") == "cpu" and devices.chosen("cuda:0") == "cuda:0"     # a metric's own param wins
+    assert devices.chosen_batch_size(0, 18) == 4 and devices.chosen_batch_size(2, 18) == 2
+    with pytest.raises(UnknownMetric):
+        devices.set_defaults(device="gpu")
+
+
+def test_device_and_batch_size_are_runtime_params_of_every_model_metric():
+    for name in ("semb_score", "chexbert_f1", "radgraph_combined", "radgraph_f1", "ratescore", "green"):
+        metric = registry.metric_class(name)(device="cpu", batch_size=3)
+        assert metric.spec == name                                   # not part of the metric's identity
+        fields = metric.signature_fields()
+        assert "device" not in fields and "batch_size" not in fields
+
+
+def test_score_refuses_a_bad_device(tmp_path, tmp_cache):
+    from .conftest import write_jsonl
+
+    refs = write_jsonl(tmp_path / "r.jsonl", [{"id": "a", "findings": "Clear lungs."}])
+    preds = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "findings": "Lungs clear."}])
+    result = invoke("score", "--references", refs, "--predictions", preds, "--metrics", "rouge_l", "--device", "gpu")
+    assert result.exit_code == 1 and result.error_lines == ["error: device must be auto, cpu, cuda or cuda:N, got 'gpu'"]
+
+
+def test_metrics_list_shows_every_rexrank_column_with_readiness(tmp_cache):
+    rows = {r["name"]: r for r in json.loads(invoke("metrics", "list", "--json").stdout)}
+    for mid in REXRANK_COLUMNS:
+        assert mid in rows and isinstance(rows[mid]["ready"], bool)
+        assert rows[mid]["ready"] == (rows[mid]["readiness"] is None)
+    assert rows["bleu2_rexrank"]["ready"] and rows["radcliq_v1"]["higher_is_better"] is False
