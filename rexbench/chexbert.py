@@ -24,8 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from . import device as devices
+from . import model_packages as packages
 from . import models
-from .errors import MetricError, MetricNotReady
+from .errors import MetricError
 from .metric import Progress
 
 # CheXbert's head order (f1chexbert's target_names; 13 four-way heads, then No Finding with two classes).
@@ -44,39 +45,22 @@ class CheXbertOutput:
     classes: np.ndarray      # (n, 14) int, head argmax in HEADS order
 
 
-def readiness(checkpoint: str, bert: str, metric: str) -> str | None:
-    import importlib.util
+def _folders(checkpoint: str, bert: str) -> dict[str, str]:
+    return {"chexbert": checkpoint, "bert-base-uncased": bert}
 
-    if importlib.util.find_spec(PACKAGE) is None:
-        return f"{metric} needs the f1chexbert package: pip install 'rexbench[{EXTRA}]'"
-    if models.locate(checkpoint, "chexbert") is None:
-        return models.missing_message(checkpoint, metric, "chexbert")
-    if models.locate(bert, "bert-base-uncased") is None:
-        return models.missing_message(bert, metric, "bert-base-uncased")
-    return None
+
+def readiness(checkpoint: str, bert: str, metric: str) -> str | None:
+    return packages.readiness(metric, EXTRA, (PACKAGE,), _folders(checkpoint, bert))
 
 
 def folders(checkpoint: str, bert: str, metric: str) -> tuple[Path, Path]:
-    problem = readiness(checkpoint, bert, metric)
-    if problem:
-        raise MetricNotReady(problem)
-    ckpt, cfg = models.locate(checkpoint, "chexbert"), models.locate(bert, "bert-base-uncased")
-    assert ckpt is not None and cfg is not None
-    return ckpt, cfg
+    found = packages.locate_all(metric, EXTRA, (PACKAGE,), _folders(checkpoint, bert))
+    return found["chexbert"], found["bert-base-uncased"]
 
 
 def environment(checkpoint: str, bert: str) -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    ckpt, cfg = models.locate(checkpoint, "chexbert"), models.locate(bert, "bert-base-uncased")
-    env = {"weights": models.model_sha256(ckpt, models.MODELS["chexbert"])[:16] if ckpt else "absent",
-           "bert_cfg": models.model_sha256(cfg, models.MODELS["bert-base-uncased"])[:16] if cfg else "absent"}
-    for pkg in (PACKAGE, "torch", "transformers"):
-        try:
-            env[pkg] = version(pkg)
-        except PackageNotFoundError:
-            env[pkg] = "absent"
-    return env
+    """sha256 of chexbert.pth (w.chexbert) and of the BERT config + vocabulary, package versions."""
+    return packages.environment((PACKAGE, "torch", "transformers"), _folders(checkpoint, bert))
 
 
 class _Labeler:
@@ -193,17 +177,3 @@ def cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a32, b32 = a.astype(np.float32), b.astype(np.float32)
     return (a32 * b32).sum(axis=1) / (np.linalg.norm(a32, axis=1) * np.linalg.norm(b32, axis=1))
 
-
-def pair_progress(progress: Progress | None) -> Progress | None:
-    """Progress over pairs for a pass over 2n texts (references then predictions)."""
-    if progress is None:
-        return None
-    state = {"texts": 0, "reported": 0}
-
-    def advance(k: int) -> None:
-        state["texts"] += k
-        pairs = state["texts"] // 2
-        if pairs > state["reported"]:
-            progress(pairs - state["reported"])
-            state["reported"] = pairs
-    return advance

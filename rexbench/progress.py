@@ -22,3 +22,18 @@ def progress_bar(description: str, total: int, *, enabled: bool | None = None) -
                   console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(description, total=total)
         yield lambda k: bar.advance(task, k)
+
+
+def pair_progress(progress: Callable[[int], None] | None) -> Callable[[int], None] | None:
+    """Progress over pairs for a model pass over 2n texts (references then predictions)."""
+    if progress is None:
+        return None
+    state = {"texts": 0, "reported": 0}
+
+    def advance(k: int) -> None:
+        state["texts"] += k
+        pairs = state["texts"] // 2
+        if pairs > state["reported"]:
+            progress(pairs - state["reported"])
+            state["reported"] = pairs
+    return advance

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from . import device as devices
+from . import model_packages as packages
 from . import models
 from .errors import MetricError, MetricNotReady
 from .io import atomic_write_json
@@ -50,13 +51,11 @@ def transformer_name(model_folder: Path, model_type: str) -> str:
 
 
 def readiness(model: str, model_type: str, metric: str) -> str | None:
-    import importlib.util
-
-    if importlib.util.find_spec("radgraph") is None:
-        return f"{metric} needs the radgraph package: pip install 'rexbench[{EXTRA}]'"
+    problem = packages.readiness(metric, EXTRA, ("radgraph",), {model_type: model})
+    if problem:
+        return problem
     folder = models.locate(model, model_type)
-    if folder is None:
-        return models.missing_message(model, metric, model_type)
+    assert folder is not None
     name = transformer_name(folder, model_type)
     if models.locate(name, "bert-base-uncased") is None:
         return (f"{metric}: {model_type}'s transformer {name} (config.json and tokenizer files) is not on this "
@@ -66,18 +65,12 @@ def readiness(model: str, model_type: str, metric: str) -> str | None:
 
 
 def environment(model: str, model_type: str) -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
+    """sha256 of weights.th (w.<model_type>) and of the transformer's config + tokenizer, package versions."""
+    env = packages.environment(("radgraph", "torch", "transformers"), {model_type: model})
     folder = models.locate(model, model_type)
-    env = {"weights": models.model_sha256(folder, models.MODELS[model_type])[:16] if folder else "absent"}
     if folder is not None:
         local = models.locate(transformer_name(folder, model_type), "bert-base-uncased")
         env["tok"] = models.tokenizer_sha256(local)[:16] if local else "absent"
-    for pkg in ("radgraph", "torch", "transformers"):
-        try:
-            env[pkg] = version(pkg)
-        except PackageNotFoundError:
-            env[pkg] = "absent"
     return env
 
 
@@ -228,6 +221,7 @@ def reward(reference_text: str, prediction_text: str, reference: dict, predictio
 
 
 def locate(model: str, model_type: str, metric: str) -> Path:
+    """The model folder (holding <model_type>/), or MetricNotReady saying what is missing."""
     problem = readiness(model, model_type, metric)
     if problem:
         raise MetricNotReady(problem)

@@ -138,7 +138,7 @@ def test_one_chexbert_pass_shared_and_signature(tiny, tmp_cache, monkeypatch):
     assert calls == [2]                       # two distinct texts, one model pass for both metrics
     ckpt, _ = tiny
     fields = semb.signature_fields()
-    assert fields["weights"] == hashlib.sha256((ckpt / "chexbert.pth").read_bytes()).hexdigest()[:16]
+    assert fields["w.chexbert"] == hashlib.sha256((ckpt / "chexbert.pth").read_bytes()).hexdigest()[:16]
     assert "device" not in fields and "batch_size" not in fields and semb.spec.startswith("semb_score:checkpoint=")
     assert registry.metric_class("semb_score")(**_params(tiny, device="cpu", batch_size=2)).spec == semb.spec
 

@@ -155,7 +155,7 @@ def test_fetch_from_a_stand_in_hub_then_score(tmp_path, chexbert_repo):
                         "--tracks", "findings", "--bootstrap", "0", "--device", "cpu", "--json"], offline)
     assert scored.returncode == 0, scored.stderr
     result = json.loads(scored.stdout)["tracks"]["findings"]["metrics"]["semb_score"]
-    assert f"weights:{want[:16]}" in result["signature"]
+    assert f"w.chexbert:{want[:16]}" in result["signature"]
 
     from rexbench import registry
 
@@ -193,3 +193,38 @@ def test_missing_weights_score_exits_1_naming_files_and_fetch_command(tmp_path, 
     listed = invoke("models", "list", "--json", "--no-hash")
     row = next(r for r in json.loads(listed.stdout)["models"] if r["name"] == "radgraph")
     assert not row["ready"] and row["looks_for"] == ["radgraph/config.json", "radgraph/weights.th"]
+
+
+def test_fetch_unpacks_a_radgraph_archive_then_scores(tmp_path):
+    """The RadGraph archive (a .tar.gz in StanfordAIMI/RRG_scorers) is unpacked into <models>/radgraph/radgraph/,
+    the layout the radgraph package reads, and scoring uses it offline."""
+    pytest.importorskip("radgraph")
+    import io
+    import tarfile
+
+    from .test_radgraph import write_tiny_radgraph
+
+    archive_root = write_tiny_radgraph(tmp_path / "src")
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for path in sorted((archive_root / "radgraph").rglob("*")):
+            tar.add(path, arcname=str(path.relative_to(archive_root / "radgraph")), recursive=False)
+    weights = (archive_root / "radgraph" / "weights.th").read_bytes()
+    with StandInHub({"StanfordAIMI/RRG_scorers": {"radgraph.tar.gz": buf.getvalue()}}) as hub:
+        fetched = _rexbench(["models", "fetch", "radgraph_combined"], _env(tmp_path, hub.url))
+    assert fetched.returncode == 0, fetched.stderr
+    unpacked = tmp_path / "models" / "radgraph" / "radgraph"
+    assert (unpacked / "weights.th").read_bytes() == weights and (unpacked / "vocabulary").is_dir()
+    assert not (tmp_path / "models" / "radgraph" / "radgraph.tar.gz").exists()     # the archive is not kept
+    assert f"sha256: {hashlib.sha256(weights).hexdigest()}" in fetched.stdout
+
+    offline = _env(tmp_path, None)
+    refs = write_jsonl(tmp_path / "refs.jsonl", [{"id": "a", "findings": "Small left pleural effusion."}])
+    preds = write_jsonl(tmp_path / "preds.jsonl", [{"id": "a", "findings": "Small right pleural effusion."}])
+    scored = _rexbench(["score", "--references", str(refs), "--predictions", str(preds), "--metrics",
+                        "radgraph_combined", "--tracks", "findings", "--bootstrap", "0", "--device", "cpu", "--json"],
+                       offline)
+    assert scored.returncode == 0, scored.stderr
+    result = json.loads(scored.stdout)["tracks"]["findings"]["metrics"]["radgraph_combined"]
+    assert f"w.radgraph:{hashlib.sha256(weights).hexdigest()[:16]}" in result["signature"]
+    assert 0.0 <= result["score"] <= 1.0

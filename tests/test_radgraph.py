@@ -135,7 +135,7 @@ def test_radgraph_metrics_end_to_end_on_a_tiny_model(tiny, tmp_cache):
 def test_signature_shares_and_determinism(tiny, tmp_cache, monkeypatch):
     metric = registry.metric_class("radgraph_combined")(model=str(tiny), device="cpu")
     fields = metric.signature_fields()
-    assert fields["weights"] == hashlib.sha256((tiny / "radgraph" / "weights.th").read_bytes()).hexdigest()[:16]
+    assert fields["w.radgraph"] == hashlib.sha256((tiny / "radgraph" / "weights.th").read_bytes()).hexdigest()[:16]
     assert fields["model_type"] == "radgraph" and "radgraph" in fields and "device" not in fields
     calls = []
     original = rg._model

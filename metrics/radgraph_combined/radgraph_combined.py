@@ -12,6 +12,7 @@ from rexbench import device as devices
 from rexbench import radgraph_adapter as rg
 from rexbench.metric import Metric
 from rexbench.metric import MetricOutput
+from rexbench.progress import pair_progress
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,6 @@ class RadgraphCombined(Metric):
         p = self.params
         folder = rg.locate(p.model, "radgraph", self.name)
         n = len(references)
-        from rexbench.chexbert import pair_progress
-
         notes = rg.annotate(list(references) + list(predictions), folder=folder, model_type="radgraph",
                             device=devices.chosen(p.device), batch_size=devices.chosen_batch_size(p.batch_size, 16),
                             progress=pair_progress(progress))

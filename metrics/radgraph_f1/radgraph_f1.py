@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 from rexbench import device as devices
 from rexbench import radgraph_adapter as rg
-from rexbench.chexbert import pair_progress
 from rexbench.errors import UnknownMetric
 from rexbench.metric import Metric
 from rexbench.metric import mean_output
+from rexbench.progress import pair_progress
 
 
 @dataclass(frozen=True)

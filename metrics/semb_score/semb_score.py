@@ -11,6 +11,7 @@ from rexbench import chexbert
 from rexbench import device as devices
 from rexbench.metric import Metric
 from rexbench.metric import mean_output
+from rexbench.progress import pair_progress
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class SembScore(Metric):
         checkpoint, bert = chexbert.folders(p.checkpoint, p.bert, self.name)
         out = chexbert.run(list(references) + list(predictions), checkpoint=checkpoint, bert_folder=bert,
                            device=devices.chosen(p.device), batch_size=devices.chosen_batch_size(p.batch_size, 18),
-                           progress=chexbert.pair_progress(progress))
+                           progress=pair_progress(progress))
         n = len(references)
         return mean_output(chexbert.cosine(out.embeddings[n:], out.embeddings[:n]).astype("float64"))
 
