@@ -18,9 +18,17 @@ What differs (speed only; per-pair results agree with bert_score to ~1e-7):
   whitespace word count into fixed batches of 64, so ~25 % of its encoder work is padding);
 * identical texts are encoded once per run (bert_score does that too), and pairs are processed in
   chunks, so memory stays bounded for any number of pairs;
-* reference embeddings are cached on disk, keyed by (weights sha256, layer, dtype, torch and
-  transformers versions, token ids), so later submissions on the same split only encode their
-  predictions. Disable with REXBENCH_EMBEDDING_CACHE=off.
+* reference embeddings are cached on disk, keyed by (weights, config and tokenizer file hashes, layer,
+  dtype, torch and transformers versions, token ids), so later submissions on the same split only
+  encode their predictions. Disable with REXBENCH_EMBEDDING_CACHE=off.
+
+Undefined precision or recall with idf: when every token of a candidate has idf 0 (each appears in
+every reference), bert_score divides 0 by 0 and returns P = NaN and F = 0 (its NaN F is set to 0);
+likewise R = NaN when a reference's tokens all weigh 0. F here is bert_score's (0, rescaled like any
+raw 0). The undefined P or R is stored as raw 0 (as bert_score does for an empty candidate), never as
+NaN, and counted (`RunStats.undefined_precision/recall`, the metric's details). Asking for
+score=precision or score=recall when one is undefined is an error: a metric failure is never
+averaged away.
 
 One deliberate difference from bert_score *under transformers >= 5*: for byte-level BPE tokenizers
 (RoBERTa, GPT-2) bert_score asks for `add_prefix_space=True`, which transformers < 5 honoured and
@@ -68,6 +76,8 @@ class RunStats:
     encoded: int = 0
     cache_hits: int = 0
     cache_writes: int = 0
+    undefined_precision: int = 0    # pairs whose candidate tokens all had idf 0 (bert_score: P = NaN)
+    undefined_recall: int = 0       # pairs whose reference tokens all had idf 0 (bert_score: R = NaN)
 
 
 # ---- tokenizer + model -----------------------------------------------------------------------------
@@ -187,12 +197,13 @@ def _truncate_layers(model: Any, layer: int, folder: Path) -> None:
         raise UnknownMetric(f"{folder}: unsupported model architecture for BERTScore")
 
 
-_ENCODERS: OrderedDict[tuple[str, int, str], Encoder] = OrderedDict()
+_ENCODERS: OrderedDict[tuple[str, str, int, str], Encoder] = OrderedDict()
 
 
 def get_encoder(folder: Path, layer: int, dtype: str) -> Encoder:
-    """Load once per process (the two most recently used models stay loaded)."""
-    key = (str(folder), layer, dtype)
+    """Load once per process (the two most recently used models stay loaded); a folder whose weights,
+    config or tokenizer files changed is loaded again."""
+    key = (str(folder), models.model_identity(folder), layer, dtype)
     if key in _ENCODERS:
         _ENCODERS.move_to_end(key)
         return _ENCODERS[key]
@@ -297,10 +308,11 @@ class EmbeddingCache:
         self._arrays: dict[str, np.ndarray] = {}
 
     @staticmethod
-    def folder_for(weights_sha: str, layer: int, dtype: str) -> Path:
+    def folder_for(model_id: str, layer: int, dtype: str) -> Path:
+        """`model_id`: models.model_identity (weights, config and tokenizer files)."""
         from importlib.metadata import version
 
-        tag = (f"{weights_sha}|L{layer}|{dtype}|torch {version('torch')}|transformers {version('transformers')}"
+        tag = (f"{model_id}|L{layer}|{dtype}|torch {version('torch')}|transformers {version('transformers')}"
                f"|batching {BATCHING_VERSION}")
         return cache_dir() / "embeddings" / (hashlib.sha256(tag.encode()).hexdigest()[:24])
 
@@ -466,6 +478,9 @@ def bertscore(encoder: Encoder, references: list[str], predictions: list[str], *
                 r, y = refs.index[g:h], hyps.index[g:h]
                 P, R, F = greedy_match([refs.memo[u] for u in r], [refs.weights[u] for u in r],
                                        [hyps.memo[u] for u in y], [hyps.weights[u] for u in y])
+                stats.undefined_precision += int(torch.isnan(P).sum())
+                stats.undefined_recall += int(torch.isnan(R).sum())
+                P, R = P.nan_to_num(0.0), R.nan_to_num(0.0)    # F is already bert_score's (NaN -> 0)
                 out[g:h] = torch.stack((P, R, F), dim=-1).numpy()
         refs.release(c)
         hyps.release(c)
@@ -534,7 +549,9 @@ class BertScoreBase(Metric):
 
         env: dict[str, str] = {}
         folder = self.model_folder()
-        env["weights"] = models.weights_sha256(folder)[:16] if folder is not None else "absent"  # 64 bits: enough to tell weights apart
+        # 64 bits of each hash: enough to tell models apart
+        env["weights"] = models.weights_sha256(folder)[:16] if folder is not None else "absent"
+        env["model_files"] = models.tokenizer_sha256(folder)[:16] if folder is not None else "absent"
         for pkg in ("torch", "transformers"):
             try:
                 env[pkg] = version(pkg)
@@ -564,7 +581,7 @@ class BertScoreBase(Metric):
         encoder = get_encoder(folder, p.layer, p.dtype)
         cache = None
         if embedding_cache_enabled():
-            cache = EmbeddingCache(EmbeddingCache.folder_for(models.weights_sha256(folder), p.layer, p.dtype))
+            cache = EmbeddingCache(EmbeddingCache.folder_for(models.model_identity(folder), p.layer, p.dtype))
         self.last_stats = RunStats()
         try:
             prf = bertscore(encoder, references, predictions, idf=p.idf,
@@ -577,10 +594,16 @@ class BertScoreBase(Metric):
         if not np.isfinite(values).all():
             bad = int(np.flatnonzero(~np.isfinite(values).all(axis=1))[0])
             raise MetricError(f"{self.name}: non-finite BERTScore for study index {bad}")
+        undefined = {"precision": self.last_stats.undefined_precision, "recall": self.last_stats.undefined_recall}
+        if undefined.get(p.score):
+            raise MetricError(f"{self.name}: {p.score} is undefined (bert_score: NaN) for {undefined[p.score]} "
+                              f"pair(s): every token of that text has idf 0; use score=f1 or idf=no")
         components = {"precision": values[:, 0], "recall": values[:, 1], "f1": values[:, 2]}
         per_study = components[p.score]
         if not per_study.size:
             raise MetricError(f"{self.name}: no pairs to score")
-        details = {k: float(v.mean()) for k, v in components.items()}
+        details: dict[str, Any] = {k: float(v.mean()) for k, v in components.items()}
+        if p.idf:
+            details.update({f"undefined_{k}": v for k, v in undefined.items()})
         return MetricOutput(per_study=per_study, score=float(per_study.mean()), components=components,
                             details=details)

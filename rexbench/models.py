@@ -9,8 +9,8 @@ No function here touches the network except `fetch`, which only the explicit com
 4. the local Hugging Face cache in hub layout: `$HF_HUB_CACHE` or `$HF_HOME/hub` (default
    `~/.cache/huggingface/hub`), folder `models--<org>--<name>/snapshots/<refs/main>/`.
 
-A model is identified by the sha256 of its weights file(s), computed once and cached by
-(path, size, mtime) in `<cache dir>/model_hashes.json`.
+A model is identified by the sha256 of its weights file(s) and of its config and tokenizer files (content
+hashes, computed in each process; see `file_sha256`).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import MetricNotReady, RexbenchError
-from .io import atomic_write_json, sha256_file
-from .paths import cache_dir, models_dir
+from .io import sha256_file
+from .paths import models_dir
 
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 WEIGHT_INDEXES = ("model.safetensors.index.json", "pytorch_model.bin.index.json")
@@ -300,37 +300,21 @@ def require(name_or_path: str, metric: str) -> Path:
 
 # ---- identity ------------------------------------------------------------------------------------
 
-_HASHES: dict[str, str] = {}
-
-
-def _hash_index_path() -> Path:
-    return cache_dir() / "model_hashes.json"
+# Content hashes, memoised for this process only, by (real path, inode, size, mtime, ctime). ctime cannot
+# be set from user space (touch -r or cp -p restore mtime, never ctime), so a rewritten file is hashed
+# again; a new process always hashes again (no on-disk memo keyed by timestamps).
+_HASHES: dict[tuple[str, int, int, int, int], str] = {}
+CONFIG_SUFFIXES = (".json", ".txt", ".model")
 
 
 def file_sha256(path: Path) -> str:
-    """sha256 of one file, cached by (real path, size, mtime) in memory and on disk."""
+    """sha256 of one file's content."""
     real = path.resolve()
     st = real.stat()
-    key = f"{real}|{st.st_size}|{st.st_mtime_ns}"
-    if key in _HASHES:
-        return _HASHES[key]
-    index_path = _hash_index_path()
-    try:
-        index = json.loads(index_path.read_text(encoding="utf-8"))
-        if not isinstance(index, dict):
-            index = {}
-    except (OSError, ValueError):
-        index = {}
-    digest = index.get(key)
-    if not (isinstance(digest, str) and len(digest) == 64):
-        digest = sha256_file(real)
-        index[key] = digest
-        try:
-            atomic_write_json(index_path, index)
-        except OSError:
-            pass  # a read-only cache only costs a re-hash next time
-    _HASHES[key] = digest
-    return digest
+    key = (str(real), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    if key not in _HASHES:
+        _HASHES[key] = sha256_file(real)
+    return _HASHES[key]
 
 
 def weights_sha256(folder: Path) -> str:
@@ -344,15 +328,26 @@ def weights_sha256(folder: Path) -> str:
     return hashlib.sha256(lines.encode()).hexdigest()
 
 
+def config_files(folder: Path) -> list[Path]:
+    """The folder's config and tokenizer files: every top-level .json, .txt and .model file (config.json,
+    tokenizer.json, tokenizer_config.json, special_tokens_map.json, vocab.*, merges.txt, spiece.model, ...)."""
+    weights = set(weight_files(folder))
+    return sorted(p for p in folder.iterdir()
+                  if p.suffix in CONFIG_SUFFIXES and p.is_file() and p not in weights and not p.name.startswith("."))
+
+
 def tokenizer_sha256(folder: Path) -> str:
-    """sha256 over the tokenizer and config files present (name + content), for cache keys."""
+    """sha256 over the config and tokenizer files (name and content): anything in them can move a score
+    (model_max_length truncates, a vocabulary or merges change tokenises differently, config sets the model)."""
     h = hashlib.sha256()
-    for name in sorted(set(("config.json", "tokenizer_config.json", "special_tokens_map.json", "merges.txt")
-                           + TOKENIZER_FILES)):
-        path = folder / name
-        if path.is_file():
-            h.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in config_files(folder):
+        h.update(path.name.encode() + b"\0" + file_sha256(path).encode() + b"\0")
     return h.hexdigest()
+
+
+def model_identity(folder: Path) -> str:
+    """sha256 of the weights hash and the config/tokenizer hash: what loading `folder` gives."""
+    return hashlib.sha256(f"{weights_sha256(folder)}|{tokenizer_sha256(folder)}".encode()).hexdigest()
 
 
 # ---- fetching (explicit user action only) --------------------------------------------------------

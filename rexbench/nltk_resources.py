@@ -78,18 +78,52 @@ def nltk_root():
             nltk.data.path.remove(root)
 
 
-@lru_cache(maxsize=1)
-def _punkt_tokenizer():
+def _punkt_fields() -> dict:
+    """The English Punkt parameters the tokenizer is built from (abbreviations, collocations, sentence
+    starters, orthographic context)."""
     import punkt
-    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
     source = punkt.load_model("english")
+    return {"abbrev_types": set(source.abbrev_types), "collocations": set(source.collocations),
+            "sent_starters": set(source.sent_starters), "ortho_context": dict(source.ortho_context)}
+
+
+@lru_cache(maxsize=1)
+def _punkt_tokenizer():
+    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
+    fields = _punkt_fields()
     params = PunktParameters()
-    params.abbrev_types = set(source.abbrev_types)
-    params.collocations = set(source.collocations)
-    params.sent_starters = set(source.sent_starters)
-    params.ortho_context.update(source.ortho_context)
+    params.abbrev_types = fields["abbrev_types"]
+    params.collocations = fields["collocations"]
+    params.sent_starters = fields["sent_starters"]
+    params.ortho_context.update(fields["ortho_context"])
     return PunktSentenceTokenizer(params)
+
+
+@lru_cache(maxsize=1)
+def punkt_sha256() -> str:
+    """sha256 of the Punkt parameters word_tokenize uses (a cache-key and signature ingredient)."""
+    import hashlib
+    import json
+
+    fields = _punkt_fields()
+    canonical = {k: sorted(map(repr, v)) if isinstance(v, set) else sorted((repr(a), b) for a, b in v.items())
+                 for k, v in fields.items()}
+    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
+
+
+def wordnet_sha256(path: Path | None = None) -> str:
+    """sha256 over the WordNet folder's files (names and contents), for cache keys and signatures."""
+    import hashlib
+
+    from .models import file_sha256
+
+    folder = path or wordnet_dir()
+    h = hashlib.sha256()
+    for f in sorted(p for p in folder.iterdir() if p.is_file()):
+        h.update(f.name.encode() + b"\0" + file_sha256(f).encode() + b"\0")
+    return h.hexdigest()
 
 
 def word_tokenize(text: str) -> list[str]:

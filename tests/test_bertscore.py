@@ -141,6 +141,27 @@ def test_minilm_equals_bert_score(isolated, monkeypatch, idf):
     assert out.per_study[3] == pytest.approx(1.0, abs=1e-6)
 
 
+def test_idf_zero_candidate_follows_bert_score(isolated):
+    """Every token of candidate 0 appears in every reference, so all its idf weights are 0: bert_score
+    returns P = NaN, F = 0 (its NaN F is zeroed). rexbench gives bert_score's F and R, stores the
+    undefined P as 0 (never NaN) and counts it; score=precision refuses with one line."""
+    from rexbench.errors import MetricError
+
+    refs = ["no acute findings in the chest", "no acute disease", "no acute abnormality seen"]
+    hyps = ["no acute", "clear lungs and no effusion", "acute abnormality"]
+    expected = bert_score_prf(hyps, refs, model_type=minilm_path(), num_layers=6, idf=True)
+    assert np.isnan(expected["precision"][0]) and expected["f1"][0] == 0.0
+    assert np.isfinite(expected["precision"][1:]).all()
+    out = registry.load("bertscore_minilm:idf=yes").compute(references=refs, predictions=hyps)
+    np.testing.assert_allclose(out.components["f1"], expected["f1"], atol=1e-6)
+    np.testing.assert_allclose(out.components["recall"], expected["recall"], atol=1e-6)
+    np.testing.assert_allclose(out.components["precision"][1:], expected["precision"][1:], atol=1e-6)
+    assert out.components["precision"][0] == 0.0 and out.per_study[0] == 0.0
+    assert out.details["undefined_precision"] == 1 and out.details["undefined_recall"] == 0
+    with pytest.raises(MetricError, match="precision is undefined .* 1 pair"):
+        registry.load("bertscore_minilm:idf=yes:score=precision").compute(references=refs, predictions=hyps)
+
+
 def test_score_param_selects_precision_or_recall(isolated):
     refs, hyps = make_pairs(30)
     out_f = registry.load("bertscore_minilm").compute(references=refs, predictions=hyps)
@@ -231,8 +252,7 @@ def test_minilm_ready_offline_and_signature(isolated, monkeypatch):
     from importlib.metadata import version
 
     assert fields["torch"] == version("torch") and fields["transformers"] == version("transformers")
-    index = json.loads((isolated / "cache" / "model_hashes.json").read_text())
-    assert any(v.startswith(fields["weights"]) for v in index.values())   # hashed once, then read back
+    assert fields["model_files"] == models.tokenizer_sha256(Path(minilm_path()))[:16]
     assert "baseline_sha" not in fields
 
 

