@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 TORCH_VERSION ?= 2.13.0
 
-.PHONY: setup demo test test-fast site clean
+.PHONY: setup demo test test-fast site clean mutation
 
 $(BIN)/rexbench: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -31,6 +31,13 @@ test: setup
 
 test-fast: setup
 	$(BIN)/python -m pytest -m "not slow and not browser"
+
+# Mutation testing of stats, predictions validation, the cache key and model hashing ([tool.mutmut] in
+# pyproject.toml); minutes to an hour, not part of `make test`. Scores: benchmarks/results/mutation.md.
+mutation: setup
+	$(BIN)/pip install -q "mutmut==3.8.1"
+	$(BIN)/mutmut run --max-children 2
+	$(BIN)/python benchmarks/mutation_summary.py
 
 clean:
 	rm -rf $(VENV) leaderboard_site/build .pytest_cache

@@ -94,12 +94,54 @@ def test_details_per_observation():
     np.testing.assert_allclose(out.components["label_agreement"], [13 / 14, 1, 1, 12 / 14])
 
 
+SENTENCES = ["Stable cardiomegaly.", "Small left pleural effusion.", "No pleural effusion.", "Mild pulmonary edema.",
+             "Possible right lower lobe pneumonia.", "No pneumothorax.", "Small right pneumothorax.",
+             "Bibasilar atelectasis.", "Left lower lobe consolidation.", "No acute cardiopulmonary process.",
+             "Right chest tube in place.", "Possible mild edema.", "Healed rib fracture.", "Lungs are clear.",
+             "Enlarged cardiomediastinal silhouette.", "Patchy opacity in the right lung.", "Pleural thickening."]
+
+
+def _corpus(n: int, seed: int) -> tuple[list[str], list[str]]:
+    """References of 1-3 sentences; each prediction keeps a reference sentence with p = 0.7 and adds a
+    random one with p = 0.5, so scores land mid-range with every kind of disagreement."""
+    rng = np.random.default_rng(seed)
+    refs = [list(rng.choice(SENTENCES, size=int(rng.integers(1, 4)), replace=False)) for _ in range(n)]
+    preds = [[x for x in r if rng.random() < 0.7] + ([str(rng.choice(SENTENCES))] if rng.random() < 0.5 else [])
+             for r in refs]
+    return [" ".join(r) for r in refs], [" ".join(p) for p in preds]
+
+
+def _sklearn_f1(refs, preds, label_set: str, average: str, uncertain: str) -> float:
+    """sklearn's f1_score on label matrices built here from the labeler's codes (not from the metric)."""
+    from sklearn.metrics import f1_score
+
+    from rexbench.labelers import FIVE_OBSERVATIONS, OBSERVATIONS, POSITIVE, UNCERTAIN, label
+
+    cols = [OBSERVATIONS.index(o) for o in (OBSERVATIONS if label_set == "14" else FIVE_OBSERVATIONS)]
+    codes = label(list(refs) + list(preds))[:, cols]
+    positive = (codes == POSITIVE) | ((codes == UNCERTAIN) if uncertain == "positive" else False)
+    y_true, y_pred = positive[:len(refs)].astype(int), positive[len(refs):].astype(int)
+    if average == "example":      # rexbench: a study with no positive on either side scores 1 (zero_division=1)
+        return float(f1_score(y_true, y_pred, average="samples", zero_division=1.0))
+    return float(f1_score(y_true, y_pred, average=average, zero_division=0.0))
+
+
 @pytest.mark.parametrize("spec", ALL_SPECS)
-def test_aggregate_of_summed_stats_is_the_score(spec):
+def test_score_and_resampled_scores_equal_sklearn(spec):
+    """Micro / macro / example (samples) F1 over 14 and 5 labels, both uncertain mappings, against
+    sklearn.metrics.f1_score: on a 60-study corpus and on bootstrap resamples of it (which checks
+    `aggregate` of summed statistics, the path every CI and test takes)."""
     m = registry.load(spec)
-    out = m.compute(references=REFS * 3, predictions=PREDS[1:] + PREDS[:1] + PREDS * 2)
-    assert out.stats.shape[0] == 12
-    assert float(m.aggregate(out.stats.sum(axis=0))) == pytest.approx(out.score, abs=1e-12)
+    p = m.params
+    refs, preds = _corpus(60, seed=len(spec))
+    out = m.compute(references=refs, predictions=preds)
+    assert out.score == pytest.approx(_sklearn_f1(refs, preds, p.label_set, p.average, p.uncertain), abs=1e-12)
+    rng = np.random.default_rng(1)
+    for _ in range(4):
+        idx = rng.integers(0, 60, size=60)
+        expected = _sklearn_f1([refs[i] for i in idx], [preds[i] for i in idx], p.label_set, p.average, p.uncertain)
+        assert float(m.aggregate(out.stats[idx].sum(axis=0))) == pytest.approx(expected, abs=1e-12)
+    assert 0.2 < out.score < 0.98                      # the corpus is neither trivial nor empty
 
 
 @pytest.mark.parametrize("spec", ALL_SPECS)
