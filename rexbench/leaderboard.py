@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__, registry
+from . import __version__, registry, track_analysis
 from .errors import RexbenchError
 from .results import read_per_study, read_results, study_values
 from .submission import Submission
@@ -71,7 +71,8 @@ def build_leaderboard(entries: list[Entry], display: dict[str, Any], *,
             present = {m for _, r, _ in members for m in r["tracks"][track]["metrics"]}
             metric_ids |= present
             main = main_metric_for(display, track, present)
-            tracks[track] = _track(track, members, main)
+            tracks[track] = track_analysis.build_track(track, members, main, display, track_fn=_track,
+                                                       arrays_fn=_arrays, check_fn=_check_signatures)
         splits.append({"id": split_id, "name": split_info["name"], "dataset": split_info["dataset"],
                        "split": split_id.split("-", 1)[-1], "sha256": split_info["sha256"],
                        "n_studies": split_info["n_studies"], "tracks": tracks})

@@ -72,7 +72,8 @@ def load_display_schema(path: str | os.PathLike) -> dict:
     Returns {"schema", "title", "subtitle", "tracks": [{"id", "display"}],
              "columns": [{"metric", "display" (str|None), "higher_is_better" (bool|None)}],
              "ranking": {"default": [...], "<track>": [...]},
-             "reported": [{"split", "file" (Path), "path", "name" (str|None), "dataset" (str|None)}]}.
+             "reported": [{"split", "file" (Path), "path", "name" (str|None), "dataset" (str|None)}],
+             "baselines": "reference" | "ranked"}.
     """
     import yaml  # lazy: only the leaderboard build needs it
 
@@ -132,7 +133,15 @@ def load_display_schema(path: str | os.PathLike) -> dict:
         "columns": columns,
         "ranking": ranking,
         "reported": _reported_entries(path, raw.get("reported")),
+        "baselines": _baselines(path, raw.get("baselines", "reference")),
     }
+
+
+def _baselines(path: Path, value: Any) -> str:
+    """`baselines: reference` (default: reference rows, unranked) or `ranked` (ranked like any system)."""
+    if value not in ("reference", "ranked"):
+        raise SiteError(f"{path}: baselines must be `reference` or `ranked`, not {value!r}")
+    return value
 
 
 _REPORTED_KEYS = ("split", "file", "name", "dataset")
@@ -497,42 +506,8 @@ def _cell(score: Any) -> dict | None:
     }
 
 
-def _plot(rows: list[dict], metric: dict, *, label_key: str = "label") -> dict | None:
-    """Geometry of a dot-and-whisker plot (value with CI per system). Labels stay plain strings: the
-    template escapes them."""
-    pts = [r for r in rows if r["cell"] is not None]
-    if not pts:
-        return None
-    lows = [r["cell"]["ci"][0] if r["cell"]["ci"] else r["cell"]["value"] for r in pts]
-    highs = [r["cell"]["ci"][1] if r["cell"]["ci"] else r["cell"]["value"] for r in pts]
-    lo, hi = min(lows), max(highs)
-    if hi - lo < 1e-12:
-        lo, hi = lo - 0.5, hi + 0.5
-    pad = (hi - lo) * 0.04
-    lo, hi = lo - pad, hi + pad
-    x0, x1, row_h, top = 200.0, 605.0, 16, 0
-
-    def x(v: float) -> float:
-        return round(x0 + (v - lo) / (hi - lo) * (x1 - x0), 1)
-
-    items = []
-    for i, (r, a, b) in enumerate(zip(pts, lows, highs)):
-        y = top + i * row_h + row_h // 2
-        items.append({
-            "y": y, "x": x(r["cell"]["value"]), "xa": x(a), "xb": x(b),
-            "label": truncate(r[label_key], 30), "full": r[label_key], "value": r["cell"]["value"],
-            "ci": r["cell"]["ci"], "band": r.get("band", 0),
-        })
-    height = len(pts) * row_h + 26
-    ticks = []
-    for k in range(5):
-        v = lo + (hi - lo) * k / 4
-        ticks.append({"x": x(v), "label": fmt_num(v)})
-    return {"points": items, "height": height, "x0": x0, "x1": x1, "axis_y": height - 20, "ticks": ticks,
-            "metric": metric}
-
-
-def _histogram(dist: Any) -> dict | None:
+def _distribution(dist: Any) -> dict | None:
+    """A per-study histogram from leaderboard.json ({edges, counts}), or None when malformed."""
     if not isinstance(dist, dict):
         return None
     edges, counts = dist.get("edges"), dist.get("counts")
@@ -540,16 +515,7 @@ def _histogram(dist: Any) -> dict | None:
             or not counts or any(_finite(e) is None for e in edges)):
         return None
     counts = [int(c) if isinstance(c, (int, float)) and not isinstance(c, bool) else 0 for c in counts]
-    peak = max(counts) or 1
-    w, h, left, bottom = 280.0, 96.0, 6.0, 18.0
-    bw = (w - 2 * left) / len(counts)
-    bars = []
-    for i, c in enumerate(counts):
-        bh = round((h - bottom - 6) * c / peak, 1)
-        bars.append({"x": round(left + i * bw, 1), "w": round(max(bw - 1, 0.5), 1), "y": round(h - bottom - bh, 1),
-                     "h": bh, "count": c, "lo": fmt_num(edges[i]), "hi": fmt_num(edges[i + 1])})
-    return {"bars": bars, "w": w, "h": h, "base": h - bottom, "lo": fmt_num(edges[0]), "hi": fmt_num(edges[-1]),
-            "total": sum(counts), "peak": peak}
+    return {"edges": [float(e) for e in edges], "counts": counts}
 
 
 def _reported_view(lb: Mapping, reported: list, metrics: Mapping[str, dict]) -> dict:
@@ -615,6 +581,9 @@ def missing_rexrank_columns(present: Iterable[str]) -> list[dict]:
 
 
 def _build_view(lb: Mapping) -> dict:
+    from . import site_tracks
+
+    figures: list = []
     metrics = {mid: _metric_view(lb, mid) for mid in lb["metrics"]}
     subs = lb["submissions"]
     sub_views: dict[str, dict] = {}
@@ -635,6 +604,7 @@ def _build_view(lb: Mapping) -> dict:
             "description": str(s.get("description") or ""),
             "license": str(s.get("license") or ""),
             "trained_on": [str(t) for t in trained] if isinstance(trained, list) else [],
+            "baseline": s.get("reference_baseline") is True,
             "sections": [],
         }
 
@@ -649,23 +619,21 @@ def _build_view(lb: Mapping) -> dict:
             cols = [c for c in lb["columns"] if c in present] + sorted(present - set(lb["columns"]))
             main = tr.get("main_metric")
             rows = []
-            prev_group, band = object(), 1
             for i, r in enumerate(rows_in):
                 sv = sub_views[r["submission"]]
                 tg = r.get("tie_group")
-                if tg is not None and tg != prev_group:
-                    band = 1 - band
-                prev_group = tg
                 ri = r.get("rank_interval")
                 ri = [ri[0], ri[1]] if isinstance(ri, (list, tuple)) and len(ri) == 2 else None
                 rows.append({
                     "i": i, "sub": sv, "label": sv["name"], "rank": r.get("rank"), "rank_interval": ri,
-                    "tie_group": tg, "band": band if tg is not None else 2,
+                    "tie_group": tg, "band": tg % 2 if isinstance(tg, int) else 2,
+                    "group_label": site_tracks.group_label(tg), "reference": bool(r.get("reference")),
                     "trained": sp.get("dataset") in sv["trained_on"],
                     "cells": [_cell((r.get("scores") or {}).get(c)) for c in cols],
                     "scores": {c: _cell(v) for c, v in (r.get("scores") or {}).items()},
                     "reproduce": str(r.get("reproduce") or ""),
                 })
+            rows = site_tracks.place_references(rows, main, bool(metrics[main]["hib"]) if main else True)
             comparisons = [c for c in tr.get("comparisons") or [] if isinstance(c, dict)]
             tv = {
                 "id": tid, "display": _track_name(lb, tid), "n": tr.get("n"), "main": main,
@@ -675,12 +643,8 @@ def _build_view(lb: Mapping) -> dict:
                 "dom": f"{sp['id']}--{tid}".replace(".", "_"),
                 "needs_weights": missing_rexrank_columns(present) if rows else [],
             }
-            if main:
-                main_rows = [dict(r, cell=r["scores"].get(main)) for r in rows if r["rank"] is not None]
-                tv["plot"] = _plot(main_rows, metrics[main])
-            else:
-                tv["plot"] = None
             tv.update(_reported_view(lb, tr.get("reported") or [], metrics))
+            tv["figures"] = site_tracks.track_figures(sp, tv, tr, metrics, figures)
             tracks.append(tv)
             by_id = {r["sub"]["id"]: r for r in rows}
             for row in rows:
@@ -701,26 +665,31 @@ def _build_view(lb: Mapping) -> dict:
                             {"group": str(g.get("group")), "n": g.get("n"), "cell": _cell(g),
                              "too_small": bool(g.get("too_small"))}
                             for g in groups if isinstance(g, dict)]
+                        if "age" in str(field).lower():     # "<18" before "18-39", not after "80+"
+                            subgroups[str(field)].sort(key=lambda g: site_tracks.age_order(g["group"]))
                 per_obs = []
                 for obs, v in (res.get("per_observation") or {}).items():
                     if isinstance(v, dict):
                         per_obs.append({"name": str(obs), **{k: v.get(k) for k in ("precision", "recall", "f1", "support")}})
-                hists = []
+                dists = []
                 for mid in [c for c in lb["columns"] if c in (res.get("distributions") or {})] + sorted(
                         set(res.get("distributions") or {}) - set(lb["columns"])):
-                    hg = _histogram(res["distributions"][mid])
-                    if hg and mid in metrics:
-                        hists.append({"metric": metrics[mid], "hist": hg})
+                    d = _distribution(res["distributions"][mid])
+                    if d and mid in metrics:
+                        dists.append((metrics[mid], d))
                 downloads = [{"key": str(k), "path": v} for k, v in (res.get("downloads") or {}).items()]
                 sub_views[sid]["sections"].append({
                     "split": sp, "split_id": sp["id"], "track": tv, "row": row, "comparisons": comps,
-                    "subgroups": subgroups, "per_observation": per_obs, "hists": hists, "downloads": downloads,
+                    "subgroups": subgroups, "per_observation": per_obs, "downloads": downloads,
+                    "figs": site_tracks.submission_figures(sid, sp, tv, tv["main_metric"], row, subgroups, per_obs,
+                                                           dists, figures),
                     "scores": [(metrics[c], row["scores"].get(c)) for c in cols if row["scores"].get(c)],
                 })
         splits.append({
             "id": sp["id"], "name": str(sp.get("name") or sp["id"]), "dataset": str(sp.get("dataset") or ""),
             "split": str(sp.get("split") or ""), "sha256": str(sp.get("sha256") or ""),
             "n_studies": sp.get("n_studies"), "tracks": tracks, "dom": sp["id"].replace(".", "_"),
+            "has_reference": any(r["reference"] for t in tracks for r in t["rows"]),
         })
 
     # overview: one table, a column per (split, track) with scored rows, a row per submission on any of
@@ -761,13 +730,14 @@ def _build_view(lb: Mapping) -> dict:
                     r["pos"] = scored[k - 1]["pos"] if same else k + 1
                 missing = [r["sub"] for r in t["rows"] if not r["scores"].get(mid)]
                 sections.append({"split": s, "track": t, "rows": scored, "missing": missing,
-                                 "plot": _plot([dict(r, band=0) for r in scored], mv), "is_main": t["main"] == mid})
+                                 "figure": site_tracks.metric_figure(s, t, mv, scored, figures),
+                                 "is_main": t["main"] == mid})
         reported_in = [(s, t) for s in splits for t in s["tracks"]
                        if any(c["id"] == mid for c in t["reported_columns"])]
         metric_pages.append({"metric": mv, "sections": sections, "reported_in": reported_in})
 
     return {"metrics": metrics, "columns": [metrics[c] for c in lb["columns"]], "splits": splits,
-            "submissions": sub_views, "overview": overview, "metric_pages": metric_pages}
+            "submissions": sub_views, "overview": overview, "metric_pages": metric_pages, "figures": figures}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -839,7 +809,8 @@ def track_csv(lb: Mapping, split: Mapping, track_id: str) -> str:
         out += ["" if r.get("rank") is None else str(r["rank"]), "" if ri[0] is None else str(ri[0]),
                 "" if ri[1] is None else str(ri[1]), "" if r.get("tie_group") is None else str(r["tie_group"]),
                 r["submission"], _csv_text(s.get("date")), _csv_text(safe_url(s.get("url")) or ""),
-                "" if tr.get("n") is None else str(tr["n"]), str(tr.get("main_metric") or ""), "scored"]
+                "" if tr.get("n") is None else str(tr["n"]), str(tr.get("main_metric") or ""),
+                "reference" if r.get("reference") else "scored"]
         for mid, _ in ci_cols:
             ci = (scores.get(mid) or {}).get("ci") or [None, None]
             out += [_csv_num(ci[0]), _csv_num(ci[1])]
@@ -857,6 +828,16 @@ def track_csv(lb: Mapping, split: Mapping, track_id: str) -> str:
         out += ["", "", "", "", "", "", _csv_text(safe_url(r.get("url")) or ""), "", "", "reported"]
         out += [""] * (2 * len(ci_cols))
         w.writerow(out)
+    return buf.getvalue()
+
+
+def figure_csv(fig: Any) -> str:
+    """The numbers behind a picture (site_plots.Figure), as CSV."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(fig.columns)
+    for row in fig.rows:
+        w.writerow([_csv_num(v) if isinstance(v, float) else _csv_text(v) for v in row])
     return buf.getvalue()
 
 
@@ -985,6 +966,8 @@ def _render_into(lb: Mapping, root: Path, source_root: Path | None, extra: Mappi
         path.write_text(html, encoding="utf-8")
 
     page("index.j2", "index.html", nav="index")
+    for sp in view["splits"]:
+        page("dataset.j2", f"datasets/{sp['id']}.html", nav="index", sp=sp)
     page("about.j2", "about.html", nav="about")
     page("downloads.j2", "downloads.html", nav="downloads")
     page("metrics_index.j2", "metrics/index.html", nav="metrics")
@@ -1001,6 +984,9 @@ def _render_into(lb: Mapping, root: Path, source_root: Path | None, extra: Mappi
 
     dl = root / "downloads"
     dl.mkdir(exist_ok=True)
+    (dl / "figures").mkdir()
+    for fig in view["figures"]:
+        (root / fig.csv).write_text(figure_csv(fig), encoding="utf-8")
     (dl / "leaderboard.json").write_text(dumps_json(dict(lb)), encoding="utf-8")
     for sp in lb["splits"]:
         for tid in sp.get("tracks") or {}:

@@ -139,7 +139,8 @@ def test_reported_only_split(site_dir):
 def test_reported_only_site(site_dir, tmp_path):
     board, _ = build_leaderboard([], load_display_schema(_yaml(site_dir, REPORTED_ONLY)))
     build_site(board, tmp_path / "site")
-    html = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    html = (tmp_path / "site" / "datasets" / "rexrank-mimic-cxr-test.html").read_text(encoding="utf-8")
     assert MARKER in html and "no scored submissions on this track yet" in html
     rep = html[html.index('id="r-rexrank-mimic-cxr-test--findings"'):]
     rep = rep[:rep.index("</table>")]
@@ -147,7 +148,7 @@ def test_reported_only_site(site_dir, tmp_path):
     assert '<span class="rname">Synthetic-Beta</span>' in rep
     assert ">0.800</td>" in rep and "1/RadCliQ-v1" in rep
     assert "<small>[" not in rep
-    assert 'id="overview"' not in html                             # nothing ranked: no overview at all
+    assert 'id="overview"' not in index                            # nothing ranked: no overview at all
     rows = list(csv.DictReader(io.StringIO(
         (tmp_path / "site" / "downloads" / "rexrank-mimic-cxr-test-findings.csv").read_text(encoding="utf-8"))))
     assert [r["Model"] for r in rows] == ["Synthetic-Alpha", "Synthetic-Beta", "Synthetic-Gamma"]
@@ -213,7 +214,8 @@ def test_reported_rows_beside_scored_ones(scored, site_dir, tmp_path):
     assert {"semb_score", "radcliq_v1"} <= set(board["metrics"]) and "semb_score" in board["columns"]
 
     build_site(board, tmp_path / "site", extra_files={k: str(v) for k, v in downloads.items()})
-    html = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    html = (tmp_path / "site" / "datasets" / "demo-test.html").read_text(encoding="utf-8")
     ranked = html[html.index('id="t-demo-test--findings"'):]
     ranked = ranked[:ranked.index("</table>")]
     rep = html[html.index('id="r-demo-test--findings"'):]
@@ -221,7 +223,7 @@ def test_reported_rows_beside_scored_ones(scored, site_dir, tmp_path):
     assert html.count(MARKER) == 1 and html.index(MARKER) > html.index('id="t-demo-test--findings"')
     assert "Synthetic-" not in ranked and rep.count("Synthetic-") == 3
     assert ranked.count("<small>[") > 0 and "<small>[" not in rep      # CIs on ours only
-    overview = html[html.index('id="overview"'):]
+    overview = index[index.index('id="overview"'):]
     assert "Synthetic-" not in overview[:overview.index("</table>")]
     rows = list(csv.DictReader(io.StringIO(
         (tmp_path / "site" / "downloads" / "demo-test-findings.csv").read_text(encoding="utf-8"))))

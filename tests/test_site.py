@@ -74,6 +74,11 @@ def rep_built(rep_lb, tmp_path_factory) -> Path:
     return out
 
 
+def _ds(built: Path, split_id: str) -> str:
+    """A dataset page (one per split: its tracks, tables and pictures)."""
+    return (built / "datasets" / f"{split_id}.html").read_text(encoding="utf-8")
+
+
 def _between(html: str, start: str, end: str = "</table>") -> str:
     i = html.index(start)
     return html[i:html.index(end, i)]
@@ -84,6 +89,7 @@ def _between(html: str, start: str, end: str = "</table>") -> str:
 def test_writes_every_page_and_download(lb, built):
     expected = {"index.html", "about.html", "downloads.html", "metrics/index.html",
                 "static/site.css", "static/site.js", "static/nojs.css", "downloads/leaderboard.json"}
+    expected |= {f"datasets/{sp['id']}.html" for sp in lb["splits"]}
     expected |= {f"submissions/{sid}.html" for sid in lb["submissions"]}
     expected |= {f"metrics/{mid}.html" for mid in lb["metrics"]}
     for sp in lb["splits"]:
@@ -116,8 +122,8 @@ def test_build_is_deterministic(lb, tmp_path):
     assert fa == fb
 
 
-def test_index_shows_every_row_with_rank_ci_and_direction(lb, built):
-    html = (built / "index.html").read_text(encoding="utf-8")
+def test_dataset_page_shows_every_row_with_rank_ci_and_direction(lb, built):
+    html = _ds(built, "demo-test")
     sp = lb["splits"][0]
     tr = sp["tracks"]["findings"]
     for row in tr["rows"]:
@@ -136,9 +142,8 @@ def test_index_shows_every_row_with_rank_ci_and_direction(lb, built):
 
 
 def test_trained_marker_only_on_that_dataset(lb, built):
-    html = (built / "index.html").read_text(encoding="utf-8")
-    demo = html[html.index('id="split-demo-test"'):html.index('id="split-mimic-cxr-test"')]
-    mimic = html[html.index('id="split-mimic-cxr-test"'):]
+    demo = _between(_ds(built, "demo-test"), 'role="tablist"', "</section>")          # the tables, not the legend
+    mimic = _between(_ds(built, "mimic-cxr-test"), 'role="tablist"', "</section>")
     assert 'class="tr"' not in demo                 # nobody trained on "demo"
     assert 'title="trained on this dataset">†' in mimic
 
@@ -153,7 +158,18 @@ def test_submission_page_has_everything(lb, built):
     assert row["reproduce"] in html
     assert "Paired comparisons with neighbours" in html
     assert "by manufacturer" in html and "CheXpert observations" in html and "Cardiomegaly" in html
-    assert html.count('<figure class="hist">') >= len(row["scores"])
+    res = lb["submissions"][sid]["results"]["demo-test"]["findings"]
+    for m in row["scores"]:                          # a histogram per metric, with a count (y) axis from 0
+        fig = _between(html, f'id="s-{sid}-demo-test--findings-h-{m}"', "</figure>")
+        counts = res["distributions"][m]["counts"]
+        assert f"over {sum(counts)} studies" in fig and '<text class="tk yl" x="31" y="104">0</text>' in fig
+    # forest plots with n, age bands in age order; per-observation F1 bars; each with its CSV
+    forest = _between(html, f'id="s-{sid}-demo-test--findings-sg1"', "</figure>")
+    assert "by age_band" in forest and "n=" in forest
+    bands = re.findall(r'class="lb" x="184" y="[\d.]+">([^<]+) \(n=', forest)
+    assert bands == ["18-40", "40-65", "65+"]
+    assert f'id="s-{sid}-demo-test--findings-obs"' in html and "F1 per CheXpert observation" in html
+    assert f'href="../downloads/figures/s-{sid}-demo-test--findings-obs.csv" download' in html
     assert f'href="../downloads/{sid}/demo-test/findings/per_study.jsonl"' in html
     # 1/x shown next to the raw RadCliQ-v1 for parity
     assert f"1/x = {site.fmt_num(1 / row['scores']['radcliq_v1']['value'])}" in html
@@ -175,7 +191,7 @@ ALLOWED_TAGS = {"html", "head", "meta", "title", "link", "script", "body", "a", 
                 "footer", "p", "h1", "h2", "h3", "h4", "h5", "h6", "section", "span", "strong", "em", "code",
                 "abbr", "small", "table", "caption", "colgroup", "col", "thead", "tbody", "tr", "th", "td",
                 "button", "details", "summary", "figure", "figcaption", "svg", "g", "line", "path", "circle",
-                "rect", "text", "dl", "dt", "dd", "ul", "ol", "li", "pre", "br", "noscript"}
+                "rect", "text", "desc", "dl", "dt", "dd", "ul", "ol", "li", "pre", "br", "noscript"}
 
 
 def _assert_pages_inert(built: Path) -> None:
@@ -369,7 +385,7 @@ def test_unranked_track_builds(lb, tmp_path):
         for r in tr["rows"]:
             r.update(rank=None, rank_interval=None, tie_group=None)
     build_site(_broken(lb, mutate), tmp_path / "o")
-    assert "unranked (no main metric scored)" in (tmp_path / "o" / "index.html").read_text(encoding="utf-8")
+    assert "unranked (no main metric scored)" in _ds(tmp_path / "o", "demo-test")
 
 
 # ---- atomic output -------------------------------------------------------------------------------
@@ -470,20 +486,21 @@ def test_ids_are_unique_and_aria_references_resolve(built, rep_built):
         html = page.read_text(encoding="utf-8")
         ids = re.findall(r'\bid="([^"]+)"', html)
         assert [k for k, v in collections.Counter(ids).items() if v > 1] == [], page
-        for ref in re.findall(r'aria-(?:controls|labelledby)="([^"]+)"', html):
-            assert ref in ids, (page, ref)
+        for refs in re.findall(r'aria-(?:controls|labelledby)="([^"]+)"', html):
+            for ref in refs.split():                 # an id list (a picture: its <title> and <desc>)
+                assert ref in ids, (page, ref)
 
 
 # ---- ReXrank's reported rows ---------------------------------------------------------------------
 
 def test_reported_rows_render_in_their_own_table(rep_lb, rep_built):
-    html = (rep_built / "index.html").read_text(encoding="utf-8")
+    html = _ds(rep_built, "demo-test")
     tr = rep_lb["splits"][0]["tracks"]["findings"]
     ranked = _between(html, 'id="t-demo-test--findings"')
     rep = _between(html, 'id="r-demo-test--findings"')
     card = html[html.index('id="p-demo-test-findings"'):html.index('id="p-demo-test-findings_impression"')]
     # the marker, once, under the ranked table of this track only
-    assert card.count(factory.REPORTED_MARKER) == 1 and html.count(factory.REPORTED_MARKER) == 2
+    assert card.count(factory.REPORTED_MARKER) == 1 and html.count(factory.REPORTED_MARKER) == 1
     assert card.index('id="t-demo-test--findings"') < card.index(factory.REPORTED_MARKER) < card.index('id="r-demo-test--findings"')
     for r in tr["reported"]:
         assert str(escape(r["model_name"])) in rep
@@ -518,28 +535,31 @@ def _parse_text(fragment: str) -> str:
 
 def test_reported_only_split_card(rep_lb, rep_built):
     html = (rep_built / "index.html").read_text(encoding="utf-8")
-    card = html[html.index('id="split-rexrank-mimic-cxr-test"'):]
+    card = _ds(rep_built, "rexrank-mimic-cxr-test")
+    card = card[card.index('id="split-rexrank-mimic-cxr-test"'):]
     assert "MIMIC-CXR test (ReXrank)" in card and "dataset <strong>mimic-cxr</strong>" in card
     assert "no scored submissions on this track yet" in card and factory.REPORTED_MARKER in card
     assert 'id="r-rexrank-mimic-cxr-test--findings"' in card and 'id="t-rexrank-mimic-cxr-test--findings"' not in card
-    assert "None" not in "".join(_text(html)) and "sha256" not in card.split("</p>")[0]
+    assert "None" not in "".join(_text(html)) and "None" not in "".join(_text(card))
+    assert "sha256" not in card.split("</p>")[0]
     assert _between(card, "<tbody>", "</tbody>").count("<tr ") == 4
     # the overview lists scored rows only: no column for the reported-only track, a note that links it
     overview = _between(html, 'id="overview"')
     assert "rexrank-mimic-cxr-test" not in overview and "Published-Model" not in overview
-    assert 'href="#split-rexrank-mimic-cxr-test">MIMIC-CXR test (ReXrank) · Findings</a>' in html
+    assert ('href="datasets/rexrank-mimic-cxr-test.html#p-rexrank-mimic-cxr-test-findings">'
+            'MIMIC-CXR test (ReXrank) · Findings</a>') in html
     downloads = (rep_built / "downloads.html").read_text(encoding="utf-8")
     assert "MIMIC-CXR test (ReXrank)</th><td>Findings</td><td class=\"num\">–</td>" in downloads
     assert (rep_built / "downloads" / "rexrank-mimic-cxr-test-findings.csv").is_file()
     # a metric only ReXrank reports: its page says so and links the cards
     semb = (rep_built / "metrics" / "semb_score.html").read_text(encoding="utf-8")
     assert factory.REPORTED_DESCRIPTION in semb and "No submission on the leaderboard is scored" in semb
-    assert 'href="../index.html#split-rexrank-mimic-cxr-test"' in semb
+    assert 'href="../datasets/rexrank-mimic-cxr-test.html#p-rexrank-mimic-cxr-test-findings"' in semb
 
 
 def test_reported_rows_render_inert(rep_built):
     _assert_pages_inert(rep_built)
-    text = _parse_text((rep_built / "index.html").read_text(encoding="utf-8"))
+    text = _parse_text(_ds(rep_built, "demo-test"))
     assert factory.REPORTED_EVIL in text and factory.REPORTED_IMG in text and "<b onmouseover=alert(6)>Bad</b> Lab" in text
 
 
@@ -587,8 +607,8 @@ def test_reported_track_json(rep_lb, rep_built):
 
 
 def test_reported_rows_do_not_change_the_ranked_table(lb, rep_lb, built, rep_built):
-    a = _between((built / "index.html").read_text(encoding="utf-8"), 'id="t-demo-test--findings"')
-    b = _between((rep_built / "index.html").read_text(encoding="utf-8"), 'id="t-demo-test--findings"')
+    a = _between(_ds(built, "demo-test"), 'id="t-demo-test--findings"')
+    b = _between(_ds(rep_built, "demo-test"), 'id="t-demo-test--findings"')
     assert a == b
 
 

@@ -62,10 +62,11 @@
     });
   });
 
-  /* Tabs (WAI-ARIA tabs pattern: arrow keys, Home, End; automatic activation). */
+  /* Tabs (WAI-ARIA tabs pattern: arrow keys, Home, End; automatic activation). The URL hash names the
+     selected track (#<panel id> or #<track id>), so a track can be linked to and survives a reload. */
   slice.call(document.querySelectorAll('[role="tablist"]')).forEach(function (list) {
     var tabs = slice.call(list.querySelectorAll('[role="tab"]'));
-    function select(tab, focus) {
+    function select(tab, focus, keepHash) {
       tabs.forEach(function (t) {
         var on = t === tab;
         t.setAttribute("aria-selected", on ? "true" : "false");
@@ -74,6 +75,17 @@
         if (p) p.hidden = !on;
       });
       if (focus) tab.focus();
+      if (!keepHash && window.history && history.replaceState) {
+        try { history.replaceState(null, "", "#" + tab.getAttribute("aria-controls")); } catch (e) { /* file: in some browsers */ }
+      }
+    }
+    function fromHash() {
+      var h = "";
+      try { h = decodeURIComponent(location.hash.slice(1)); } catch (e) { return; }
+      if (!h) return;
+      tabs.forEach(function (t) {
+        if (t.getAttribute("aria-controls") === h || t.getAttribute("data-track") === h) select(t, false, true);
+      });
     }
     tabs.forEach(function (t, i) {
       t.addEventListener("click", function () { select(t, false); });
@@ -86,5 +98,7 @@
         if (j !== null) { e.preventDefault(); select(tabs[j], true); }
       });
     });
+    window.addEventListener("hashchange", fromHash);
+    fromHash();
   });
 })();
