@@ -985,8 +985,14 @@ def _render_into(lb: Mapping, root: Path, source_root: Path | None, extra: Mappi
     dl = root / "downloads"
     dl.mkdir(exist_ok=True)
     (dl / "figures").mkdir()
+    shared: dict[str, dict] = {}
     for fig in view["figures"]:
-        (root / fig.csv).write_text(figure_csv(fig), encoding="utf-8")
+        if fig.csv.endswith(".json"):
+            shared.setdefault(fig.csv, {})[fig.id] = {"title": fig.title, "columns": fig.columns, "rows": fig.rows}
+        else:
+            (root / fig.csv).write_text(figure_csv(fig), encoding="utf-8")
+    for rel, figs in shared.items():
+        (root / rel).write_text(dumps_json(figs), encoding="utf-8")
     (dl / "leaderboard.json").write_text(dumps_json(dict(lb)), encoding="utf-8")
     for sp in lb["splits"]:
         for tid in sp.get("tracks") or {}:

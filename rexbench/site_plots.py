@@ -150,20 +150,28 @@ def dot_whisker(fig_id: str, title: str, items: list[dict], *, higher_is_better:
         body.append(f'<path class="refline" d="M{_n(sc(reference))} {top}V{_n(axis_y)}"/>')
     whisk: dict[str, list[str]] = {"g0": [], "g1": [], "gn": [], "ref": []}
     dots: dict[str, list[str]] = {"g0": [], "g1": [], "gn": [], "ref": []}
-    labels = []
+    labels, tags, brackets = [], [], []
+    prev = None
     for i, (it, lo, hi) in enumerate(zip(pts, lows, highs)):
         y = top + i * ROW + ROW / 2
         cls = "ref" if it.get("reference") else ("gn" if it.get("group") is None else f"g{it['group'] % 2}")
         whisk[cls].append(f"M{_n(sc(lo))} {_n(y)}H{_n(sc(hi))}")
         dots[cls].append(f"M{_n(sc(it['value']))} {_n(y)}h0")
         name = _fit(it["label"] + (" (baseline)" if it.get("reference") else ""), LABEL_W - 4)
-        labels.append(f'<text class="lb" x="{LABEL_W}" y="{_n(y + 4)}">{escape(name)}</text>')
-        if has_groups:
-            tag = "ref" if it.get("reference") else ("" if it.get("group") is None else f"G{it['group']}")
-            labels.append(f'<text class="gl" x="{WIDTH - 6}" y="{_n(y + 4)}">{tag}</text>')
-    body += _marks(whisk, "w") + _marks(dots, "d") + labels
-    if has_groups:
-        body.append(f'<text class="gl hd" x="{WIDTH - 6}" y="{axis_y + 13}">group</text>')
+        labels.append(f'<text x="{LABEL_W}" y="{_n(y + 4)}">{escape(name)}</text>')
+        g = None if it.get("reference") else it.get("group")
+        if has_groups and it.get("reference"):
+            tags.append(f'<text x="{WIDTH - 6}" y="{_n(y + 4)}">ref</text>')
+        elif has_groups and g is not None and g != prev:          # a group's label on its first row,
+            tags.append(f'<text x="{WIDTH - 6}" y="{_n(y + 4)}">G{g}</text>')
+            n_rows = next((k for k, o in enumerate(pts[i:]) if o.get("group") != g and not o.get("reference")),
+                          len(pts) - i)                            # and a bracket over its rows
+            brackets.append(f"M{WIDTH - 36} {_n(y - 5)}V{_n(y + (n_rows - 1) * ROW + 5)}")
+        if g is not None:
+            prev = g
+    body += _marks(whisk, "w") + _marks(dots, "d") + [f'<g class="lb">{"".join(labels)}</g>']
+    if tags:
+        body += [f'<path class="br" d="{"".join(brackets)}"/>', f'<g class="gl">{"".join(tags)}</g>']
     best = pts[0]
     n_groups = len({it["group"] for it in pts if it.get("group") is not None})
     desc = (f"{len(pts)} systems by {metric} ({'higher' if higher_is_better else 'lower'} is better), with 95% "
@@ -200,8 +208,8 @@ def rank_intervals(fig_id: str, title: str, items: list[dict]) -> Figure | None:
         lo, hi = it.get("low") or it["rank"], it.get("high") or it["rank"]
         whisk.append(f"M{_n(sc(lo))} {_n(y)}H{_n(sc(hi))}")
         dots.append(f"M{_n(sc(it['rank']))} {_n(y)}h0")
-        labels.append(f'<text class="lb" x="{LABEL_W}" y="{_n(y + 4)}">{escape(_fit(it["label"], LABEL_W - 4))}</text>')
-    body += _marks({"g0": whisk}, "w") + _marks({"g0": dots}, "d") + labels
+        labels.append(f'<text x="{LABEL_W}" y="{_n(y + 4)}">{escape(_fit(it["label"], LABEL_W - 4))}</text>')
+    body += _marks({"g0": whisk}, "w") + _marks({"g0": dots}, "d") + [f'<g class="lb">{"".join(labels)}</g>']
     body.append(f'<text class="tk" x="{_n((sc.a + sc.b) / 2)}" y="{axis_y + 27}">rank (1 = best)</text>')
     wide = [it for it in pts if (it.get("high") or 0) - (it.get("low") or 0) > 0]
     desc = (f"95% rank intervals of {len(pts)} ranked systems: the ranks each system takes in 95% of bootstrap "
@@ -228,31 +236,42 @@ def pairwise_matrix(fig_id: str, title: str, systems: list[tuple[str, str]], pai
         by[(p["b"], p["a"])] = p
     cell = min(24.0, (WIDTH - LABEL_W - 12) / k)
     x0, top = LABEL_W + 8, 18
-    shapes: dict[str, list[str]] = {"better": [], "worse": [], "ns": []}
+    # not significant is the background; significant cells are runs of one wide stroke per row; white
+    # grid lines separate the cells; a glyph per cell (one <text> per row with a position per glyph)
+    runs: dict[str, list[str]] = {"better": [], "worse": []}
     glyph_rows, labels, heads = [], [], []
     sig_count = 0
     for i, (sid, name) in enumerate(systems):
         y = top + i * cell
-        labels.append(f'<text class="lb" x="{LABEL_W}" y="{_n(y + cell / 2 + 4)}">{i + 1}. '
-                      f'{escape(_fit(name, LABEL_W - 24))}</text>')
+        labels.append(f'<text x="{LABEL_W}" y="{_n(y + cell / 2 + 4)}">{i + 1}. {escape(_fit(name, LABEL_W - 24))}</text>')
         heads.append(f'<text class="tk" x="{_n(x0 + i * cell + cell / 2)}" y="12">{i + 1}</text>')
-        xs, glyphs = [], []
+        xs, glyphs, run = [], [], None
         for j, (oid, _) in enumerate(systems):
-            if i == j:
-                continue
-            p = by.get((sid, oid))
-            if p is None:
-                continue
-            sig = p["p_holm"] < alpha
-            kind = "ns" if not sig else ("better" if p.get("better") == sid else "worse")
-            sig_count += sig and i < j
-            x = x0 + j * cell
-            shapes[kind].append(f"M{_n(x + 1)} {_n(y + 1)}h{_n(cell - 2)}v{_n(cell - 2)}h-{_n(cell - 2)}z")
-            xs.append(_n(x + cell / 2))
-            glyphs.append({"better": "+", "worse": "−", "ns": "·"}[kind])
+            p = by.get((sid, oid)) if i != j else None
+            kind = None
+            if p is not None:
+                sig = p["p_holm"] < alpha
+                kind = "ns" if not sig else ("better" if p.get("better") == sid else "worse")
+                sig_count += sig and i < j
+                xs.append(_n(x0 + j * cell + cell / 2))
+                glyphs.append({"better": "+", "worse": "−", "ns": "·"}[kind])
+            if run and run[0] == kind:
+                run[2] += 1
+            else:
+                if run and run[0] in runs:
+                    runs[run[0]].append(f"M{_n(x0 + run[1] * cell)} {_n(y + cell / 2)}h{_n(run[2] * cell)}")
+                run = [kind, j, 1]
+        if run and run[0] in runs:
+            runs[run[0]].append(f"M{_n(x0 + run[1] * cell)} {_n(y + cell / 2)}h{_n(run[2] * cell)}")
         if xs:
-            glyph_rows.append(f'<text class="gy" x="{" ".join(xs)}" y="{_n(y + cell / 2 + 4)}">{"".join(glyphs)}</text>')
-    body = heads + [f'<path class="pw {c}" d="{"".join(d)}"/>' for c, d in shapes.items() if d] + glyph_rows + labels
+            glyph_rows.append(f'<text x="{" ".join(xs)}" y="{_n(y + cell / 2 + 4)}">{"".join(glyphs)}</text>')
+    side = k * cell
+    diag = "".join(f"M{_n(x0 + i * cell)} {_n(top + i * cell + cell / 2)}h{_n(cell)}" for i in range(k))
+    grid = "".join(f"M{_n(x0 + i * cell)} {top}v{_n(side)}M{x0} {_n(top + i * cell)}h{_n(side)}" for i in range(k + 1))
+    body = heads + [f'<rect class="pw ns" x="{x0}" y="{top}" width="{_n(side)}" height="{_n(side)}"/>']
+    body += [f'<path class="pw {c}" stroke-width="{_n(cell)}" d="{"".join(d)}"/>' for c, d in runs.items() if d]
+    body += [f'<path class="pw dg" stroke-width="{_n(cell)}" d="{diag}"/>', f'<path class="pwg" d="{grid}"/>',
+             f'<g class="gy">{"".join(glyph_rows)}</g>', f'<g class="lb">{"".join(labels)}</g>']
     n_pairs = k * (k - 1) // 2
     desc = (f"Paired bootstrap tests on {metric} between the {k} best of {n_ranked} ranked systems: "
             f"{sig_count} of {n_pairs} pairs differ significantly after Holm correction (alpha {alpha}).")

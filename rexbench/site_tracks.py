@@ -53,9 +53,12 @@ def _score(row: dict, main: str, hib: bool) -> float:
     return -c["value"] if hib else c["value"]
 
 
-def _fig_path(fig: Figure | None, figures: list[Figure]) -> Figure | None:
+def _fig_path(fig: Figure | None, figures: list[Figure], shared: str = "") -> Figure | None:
+    """Register a picture for writing: its numbers go to downloads/figures/<id>.csv, or, for the many
+    small pictures of a submission page, into one downloads/figures/<shared>.json for the whole page
+    (thousands of tiny files would dominate the build)."""
     if fig is not None:
-        fig.csv = f"downloads/figures/{fig.id}.csv"
+        fig.csv = f"downloads/figures/{shared}.json" if shared else f"downloads/figures/{fig.id}.csv"
         figures.append(fig)
     return fig
 
@@ -151,10 +154,10 @@ def submission_figures(sid: str, split: Mapping, tv: dict, main_view: dict | Non
         items = [{"group": g["group"], "n": g["n"], "value": (g["cell"] or {}).get("value"),
                   "ci": (g["cell"] or {}).get("ci"), "too_small": g["too_small"]} for g in groups]
         forests.append(_fig_path(plots.forest(f"{stem}-sg{k}", f"{where}: {metric} by {field_name}", items,
-                                              field_name=field_name, overall=overall, metric=metric), figures))
+                                              field_name=field_name, overall=overall, metric=metric), figures, f"s-{sid}"))
     obs = _fig_path(plots.bars(f"{stem}-obs", f"{where}: F1 per CheXpert observation",
                                [{"label": o["name"], "value": o["f1"], "support": o["support"]} for o in per_obs
-                                if isinstance(o.get("f1"), (int, float))], what="CheXpert F1"), figures)
+                                if isinstance(o.get("f1"), (int, float))], what="CheXpert F1"), figures, f"s-{sid}")
     hists = [_fig_path(plots.histogram(f"{stem}-h-{m['id']}", f"{where}: per-study {m['display']}",
-                                       d["edges"], d["counts"], metric=m["display"]), figures) for m, d in dists]
+                                       d["edges"], d["counts"], metric=m["display"]), figures, f"s-{sid}") for m, d in dists]
     return {"forests": [f for f in forests if f], "observations": obs, "hists": [h for h in hists if h]}

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from markupsafe import escape
 
-from rexbench import site
+from rexbench import site, site_plots
 from rexbench.site import SiteError, build_site
 
 REPO = Path(__file__).resolve().parents[1]
@@ -132,7 +132,8 @@ def test_dataset_page_shows_every_row_with_rank_ci_and_direction(lb, built):
     s = best["scores"]["radcliq_v1"]
     assert f'data-v="{s["value"]!r}"' in html                      # full precision for sorting
     assert f'{site.fmt_num(s["value"])}<small>{site.fmt_ci(s["ci"])}</small>' in html
-    assert f'title="95% CI {site.fmt_ci(s["ci"], 4)}"' in html
+    fig = _between(html, 'id="ci-demo-test--findings"', "</figure>")          # and in its picture, with its group
+    assert f'<text x="{site_plots.WIDTH - 6}" y="18">G{best["tie_group"]}</text>' in fig
     lo, hi = best["rank_interval"]
     if lo != hi:
         assert f"<small>{lo}–{hi}</small>" in html
@@ -169,7 +170,11 @@ def test_submission_page_has_everything(lb, built):
     bands = re.findall(r'class="lb" x="184" y="[\d.]+">([^<]+) \(n=', forest)
     assert bands == ["18-40", "40-65", "65+"]
     assert f'id="s-{sid}-demo-test--findings-obs"' in html and "F1 per CheXpert observation" in html
-    assert f'href="../downloads/figures/s-{sid}-demo-test--findings-obs.csv" download' in html
+    assert f'href="../downloads/figures/s-{sid}.json" download' in html          # every picture's numbers
+    numbers = json.loads((built / "downloads" / "figures" / f"s-{sid}.json").read_text(encoding="utf-8"))
+    obs = numbers[f"s-{sid}-demo-test--findings-obs"]
+    assert obs["columns"] == ["observation", "value", "support"]
+    assert obs["rows"] == [[o, v["f1"], v["support"]] for o, v in res["per_observation"].items()]
     assert f'href="../downloads/{sid}/demo-test/findings/per_study.jsonl"' in html
     # 1/x shown next to the raw RadCliQ-v1 for parity
     assert f"1/x = {site.fmt_num(1 / row['scores']['radcliq_v1']['value'])}" in html
