@@ -25,6 +25,6 @@ def test_site_card_says_which_columns_need_weights(tmp_path):
     root = tmp_path / "src"
     factory.write_per_study_files(lb, root)
     build_site(lb, tmp_path / "site", source_root=root)
-    html = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    html = (tmp_path / "site" / "datasets" / "demo-test.html").read_text(encoding="utf-8")
     assert "ReXrank columns not scored here, for want of model weights:" in html
     assert "<strong>SembScore</strong> needs chexbert, bert-base-uncased (<code>rexbench models fetch semb_score</code>)" in html
