@@ -97,8 +97,16 @@ def load(spec: str) -> Metric:
     return metric_class(name)(**params)
 
 
+# Named sets of metrics; each expands to its specs in a metric list (`--metrics rexrank,rouge_l`).
+PRESETS: dict[str, tuple[str, ...]] = {
+    # ReXrank's leaderboard columns, in its order (RadCliQ-v1's inputs are computed once and shared).
+    "rexrank": ("radcliq_v1", "bleu2_rexrank", "bertscore", "semb_score", "radgraph_combined", "ratescore", "green"),
+}
+
+
 def parse_list(specs: str | list[str]) -> list[str]:
     items = specs.split(",") if isinstance(specs, str) else list(specs)
+    items = [p for s in items for p in PRESETS.get(s.strip(), (s,))]
     out = [s.strip() for s in items if s.strip()]
     if not out:
         raise UnknownMetric("no metric given")

@@ -63,3 +63,18 @@ def test_metrics_list_shows_every_rexrank_column_with_readiness(tmp_cache):
         assert mid in rows and isinstance(rows[mid]["ready"], bool)
         assert rows[mid]["ready"] == (rows[mid]["readiness"] is None)
     assert rows["bleu2_rexrank"]["ready"] and rows["radcliq_v1"]["higher_is_better"] is False
+
+
+def test_rexrank_preset_expands_to_rexrank_columns_and_reports_what_is_missing(tmp_path, tmp_cache, monkeypatch):
+    from .conftest import write_jsonl
+
+    assert registry.parse_list("rexrank,rouge_l") == REXRANK_COLUMNS + ["rouge_l"]
+    monkeypatch.setenv("REXBENCH_MODELS_DIR", str(tmp_path / "models"))
+    refs = write_jsonl(tmp_path / "r.jsonl", [{"id": "a", "findings": "Clear lungs."}])
+    preds = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "findings": "Lungs clear."}])
+    result = invoke("score", "--references", refs, "--predictions", preds, "--metrics", "rexrank")
+    if all(registry.load(m).readiness() is None for m in REXRANK_COLUMNS):
+        pytest.skip("every ReXrank model is installed here")
+    assert result.exit_code == 1 and len(result.error_lines) == 1 and result.stdout == ""
+    line = result.error_lines[0]
+    assert "radcliq_v1: input radgraph_combined:" in line and "bertscore:" in line and "semb_score:" in line

@@ -15,6 +15,7 @@ from rexbench.errors import MetricError, UnknownMetric
 from rexbench.metric import Metric, mean_output
 
 MODULES = ("RaTEScore", "medspacy")
+CHUNK_PAIRS = 64   # pairs per compute_score call: the progress bar advances per chunk
 NOTE = " (medspacy pins numpy<2 and pandas<3: install it in its own environment, see the README)"
 
 
@@ -71,12 +72,15 @@ class RaTEScoreMetric(Metric):
             scorer = RaTEScore(bert_model=str(found["RaTE-NER-Deberta"]), eval_model=str(found["BioLORD-2023-C"]),
                                batch_size=devices.chosen_batch_size(p.batch_size, 1), use_gpu=on_gpu,
                                affinity_matrix=p.affinity_matrix)
-            scores = scorer.compute_score(list(predictions), list(references))
+            scores: list = []
+            for start in range(0, len(references), CHUNK_PAIRS):   # pairs are scored independently
+                scores += scorer.compute_score(list(predictions[start:start + CHUNK_PAIRS]),
+                                               list(references[start:start + CHUNK_PAIRS]))
+                if progress:
+                    progress(min(CHUNK_PAIRS, len(references) - start))
         if len(scores) != len(references):
             raise MetricError(f"ratescore: the RaTEScore package returned {len(scores)} scores for "
                               f"{len(references)} pairs")
-        if progress:
-            progress(len(references))
         return mean_output([float(s) for s in scores])
 
 

@@ -11,7 +11,13 @@ from ..errors import RexbenchError
 
 
 def register(app: typer.Typer) -> None:
-    group = typer.Typer(no_args_is_help=True, help="Model weights used by metrics: list them, fetch them.")
+    group = typer.Typer(help="Model weights used by metrics: list them (the default), fetch them.")
+
+    @group.callback(invoke_without_command=True)
+    def models_default(ctx: typer.Context) -> None:
+        """`rexbench models` alone lists the models (as `rexbench models list`)."""
+        if ctx.invoked_subcommand is None:
+            list_models(json_out=False, no_hash=False)
 
     @group.command("list")
     def list_models(json_out: bool = typer.Option(False, "--json", help="Print machine-readable JSON on stdout."),
