@@ -43,11 +43,15 @@ def locate_all(metric: str, extra: str, modules: tuple[str, ...], folders: dict[
 
 
 def environment(packages: tuple[str, ...], folders: dict[str, str]) -> dict[str, str]:
-    """Package versions and the sha256 (16 hex) of each model folder's weights."""
+    """Package versions, the sha256 (16 hex) of each model folder's weights (w.<model>) and, for a
+    transformers folder, of its config and tokenizer files (c.<model>)."""
     env: dict[str, str] = {}
     for model, value in folders.items():
         folder = models.locate(value, model)
-        env[f"w.{model}"] = models.model_sha256(folder, models.MODELS.get(model))[:16] if folder else "absent"
+        spec = models.MODELS.get(model)
+        env[f"w.{model}"] = models.model_sha256(folder, spec)[:16] if folder else "absent"
+        if spec is not None and not (spec.required or spec.weightless):   # a transformers folder: its config
+            env[f"c.{model}"] = models.tokenizer_sha256(folder)[:16] if folder else "absent"   # and tokenizer
     for pkg in packages:
         try:
             env[pkg] = version(pkg)

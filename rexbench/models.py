@@ -42,7 +42,8 @@ class ModelSpec:
                               "merges.txt", "vocab.txt", "special_tokens_map.json")
     licence: str = ""
     # Models that are not a transformers folder (a checkpoint file, an archive): the files, relative to the
-    # model's folder, that make it complete; `weights` among them identify it (sha256).
+    # model's folder, that make it complete; `weights` (glob patterns) identify it: weights, and for
+    # RadGraph its config and label vocabulary, which can move a score too (sha256).
     required: tuple[str, ...] = ()
     weights: tuple[str, ...] = ()
     archive: str | None = None        # a .tar.gz in the hub repo that `fetch` unpacks into <folder>/<unpack_to>
@@ -77,13 +78,15 @@ MODELS: dict[str, ModelSpec] = {
     # RadGraph (Jain et al. 2021) and RadGraph-XL, as the radgraph package unpacks them: <dir>/<model_type>/.
     "radgraph": ModelSpec(
         name="radgraph", repo_id="StanfordAIMI/RRG_scorers", hub_ids=(), metrics=("radgraph_combined", "radgraph_f1"),
-        files=(), required=("radgraph/config.json", "radgraph/weights.th"), weights=("radgraph/weights.th",),
+        files=(), required=("radgraph/config.json", "radgraph/weights.th"),
+        weights=("radgraph/weights.th", "radgraph/config.json", "radgraph/vocabulary/*"),
         archive="radgraph.tar.gz", unpack_to="radgraph", upstream_dirs=("appdirs:radgraph/<version>",),
         licence="see StanfordAIMI/RRG_scorers"),
     "radgraph-xl": ModelSpec(
         name="radgraph-xl", repo_id="StanfordAIMI/RRG_scorers", hub_ids=(), metrics=("radgraph_f1",),
         files=(), required=("radgraph-xl/config.json", "radgraph-xl/weights.th"),
-        weights=("radgraph-xl/weights.th",), archive="radgraph-xl.tar.gz", unpack_to="radgraph-xl",
+        weights=("radgraph-xl/weights.th", "radgraph-xl/config.json", "radgraph-xl/vocabulary/*"),
+        archive="radgraph-xl.tar.gz", unpack_to="radgraph-xl",
         upstream_dirs=("appdirs:radgraph/<version>",), licence="see StanfordAIMI/RRG_scorers"),
     # RaTEScore (Zhao et al. 2024): a DeBERTa NER model and the BioLORD sentence encoder.
     "RaTE-NER-Deberta": ModelSpec(
@@ -410,13 +413,15 @@ def _unpack(archive: Path, into: Path) -> None:
 
 
 def model_sha256(folder: Path, spec: ModelSpec | None) -> str:
-    """What identifies a model folder: its weights' sha256 (a checkpoint's files for non-transformers
-    models; config + tokenizer for a weightless one)."""
+    """What identifies a model folder: its weights' sha256 (a checkpoint's identifying files for
+    non-transformers models, glob patterns allowed; config + tokenizer for a weightless one). Several files:
+    sha256 over the sorted 'relative/path:sha256' lines."""
     if spec is not None and spec.weights:
-        files = [folder / f for f in spec.weights]
+        files = sorted({p for pattern in spec.weights for p in folder.glob(pattern) if p.is_file()})
         if len(files) == 1:
             return file_sha256(files[0])
-        return hashlib.sha256("".join(f"{p.name}:{file_sha256(p)}\n" for p in files).encode()).hexdigest()
+        lines = "".join(f"{p.relative_to(folder).as_posix()}:{file_sha256(p)}\n" for p in files)
+        return hashlib.sha256(lines.encode()).hexdigest()
     if spec is not None and spec.weightless:
         return tokenizer_sha256(folder)
     return weights_sha256(folder)

@@ -202,7 +202,7 @@ def test_fetch_unpacks_a_radgraph_archive_then_scores(tmp_path):
     import io
     import tarfile
 
-    from .test_radgraph import write_tiny_radgraph
+    from .test_radgraph import archive_sha256, write_tiny_radgraph
 
     archive_root = write_tiny_radgraph(tmp_path / "src")
     buf = io.BytesIO()
@@ -216,7 +216,8 @@ def test_fetch_unpacks_a_radgraph_archive_then_scores(tmp_path):
     unpacked = tmp_path / "models" / "radgraph" / "radgraph"
     assert (unpacked / "weights.th").read_bytes() == weights and (unpacked / "vocabulary").is_dir()
     assert not (tmp_path / "models" / "radgraph" / "radgraph.tar.gz").exists()     # the archive is not kept
-    assert f"sha256: {hashlib.sha256(weights).hexdigest()}" in fetched.stdout
+    identity = archive_sha256(unpacked)          # weights.th, config.json and the label vocabulary
+    assert f"sha256: {identity}" in fetched.stdout
 
     offline = _env(tmp_path, None)
     refs = write_jsonl(tmp_path / "refs.jsonl", [{"id": "a", "findings": "Small left pleural effusion."}])
@@ -226,5 +227,5 @@ def test_fetch_unpacks_a_radgraph_archive_then_scores(tmp_path):
                        offline)
     assert scored.returncode == 0, scored.stderr
     result = json.loads(scored.stdout)["tracks"]["findings"]["metrics"]["radgraph_combined"]
-    assert f"w.radgraph:{hashlib.sha256(weights).hexdigest()[:16]}" in result["signature"]
+    assert f"w.radgraph:{identity[:16]}" in result["signature"]
     assert 0.0 <= result["score"] <= 1.0

@@ -81,6 +81,14 @@ def write_tiny_radgraph(root: Path, model_type: str = "radgraph", seed: int = 0)
     return root / "archive"
 
 
+def archive_sha256(model_dir: Path) -> str:
+    """Independent: sha256 over 'relative path:sha256' lines of weights.th, config.json and vocabulary/*."""
+    files = sorted([model_dir / "weights.th", model_dir / "config.json"] + list((model_dir / "vocabulary").iterdir()))
+    lines = "".join(f"{model_dir.name}/{p.relative_to(model_dir).as_posix()}:{hashlib.sha256(p.read_bytes()).hexdigest()}\n"
+                    for p in files)
+    return hashlib.sha256(lines.encode()).hexdigest()
+
+
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     return write_tiny_radgraph(tmp_path_factory.mktemp("radgraph"))
@@ -135,7 +143,14 @@ def test_radgraph_metrics_end_to_end_on_a_tiny_model(tiny, tmp_cache):
 def test_signature_shares_and_determinism(tiny, tmp_cache, monkeypatch):
     metric = registry.metric_class("radgraph_combined")(model=str(tiny), device="cpu")
     fields = metric.signature_fields()
-    assert fields["w.radgraph"] == hashlib.sha256((tiny / "radgraph" / "weights.th").read_bytes()).hexdigest()[:16]
+    assert fields["w.radgraph"] == archive_sha256(tiny / "radgraph")[:16]
+    # The label vocabulary is part of the model: a change to it moves the signature.
+    (tiny / "radgraph" / "vocabulary" / "radgraph__relation_labels.txt").write_text("\n".join(RELATIONS[:-1]) + "\n")
+    try:
+        assert registry.metric_class("radgraph_combined")(model=str(tiny)).signature_fields()["w.radgraph"] \
+            != fields["w.radgraph"]
+    finally:
+        (tiny / "radgraph" / "vocabulary" / "radgraph__relation_labels.txt").write_text("\n".join(RELATIONS) + "\n")
     assert fields["model_type"] == "radgraph" and "radgraph" in fields and "device" not in fields
     calls = []
     original = rg._model
