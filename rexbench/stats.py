@@ -256,7 +256,10 @@ def _bca_levels(theta_b: np.ndarray, theta_hat: float, jack: np.ndarray, alpha: 
     z0 = _NORMAL.inv_cdf(below)
     d = jack.mean() - jack
     den = 6.0 * float((d ** 2).sum()) ** 1.5
-    a = float((d ** 3).sum()) / den if den > 0 else 0.0
+    # A constant jackknife means no acceleration; its rounding noise (mean - value ~ 1e-16) would
+    # otherwise give a = +-1/(6 sqrt(n)), a sizeable shift of the interval.
+    flat = np.ptp(jack) <= 1e-12 * max(1.0, float(np.abs(jack).max()))
+    a = float((d ** 3).sum()) / den if (den > 0 and not flat) else 0.0
     levels = []
     for z in (_NORMAL.inv_cdf(alpha), _NORMAL.inv_cdf(1 - alpha)):
         levels.append(_NORMAL.cdf(z0 + (z0 + z) / (1 - a * (z0 + z))))

@@ -439,3 +439,147 @@ def test_parse_dicom_age_and_age_band():
         assert st.age_band(age) == band
     assert st.age_band(None) is None and st.age_band(-1) is None and st.age_band(float("nan")) is None
     assert st.age_band(st.parse_dicom_age("007M")) == "<18"
+
+
+# ---- cases found by mutation testing (benchmarks/results/mutation.md) ----------------------------
+
+def test_bca_levels_hand_worked_when_the_estimate_is_outside_the_resamples():
+    """theta_hat below every resample: the bias-correction fraction is clamped to 0.5/B (z0 finite);
+    a constant jackknife gives acceleration 0. Both checked against the textbook formula by hand."""
+    theta_b = np.linspace(1.0, 2.0, 200)
+    jack = np.full(30, 0.7)                          # constant: no acceleration
+    lo, hi = st._bca_levels(theta_b, 0.5, jack, 0.025)
+    z0 = sps.norm.ppf(0.5 / 200)
+    assert lo == pytest.approx(sps.norm.cdf(2 * z0 + sps.norm.ppf(0.025)), rel=1e-12)
+    assert hi == pytest.approx(sps.norm.cdf(2 * z0 + sps.norm.ppf(0.975)), rel=1e-12)
+    lo2, hi2 = st._bca_levels(theta_b, 2.5, jack, 0.025)         # above every resample
+    z0 = sps.norm.ppf(1 - 0.5 / 200)
+    assert (lo2, hi2) == (pytest.approx(sps.norm.cdf(2 * z0 + sps.norm.ppf(0.025)), rel=1e-12),
+                          pytest.approx(sps.norm.cdf(2 * z0 + sps.norm.ppf(0.975)), rel=1e-12))
+    skew = np.array([0.0, 0.0, 0.0, 1.0])               # acceleration a = sum d^3 / (6 (sum d^2)^1.5)
+    d = skew.mean() - skew
+    a = (d ** 3).sum() / (6 * ((d ** 2).sum()) ** 1.5)
+    lo3, _ = st._bca_levels(theta_b, 1.5, skew, 0.025)
+    z0 = sps.norm.ppf(((theta_b < 1.5).sum() + (theta_b <= 1.5).sum()) / 400)
+    z = sps.norm.ppf(0.025)
+    assert lo3 == pytest.approx(sps.norm.cdf(z0 + (z0 + z) / (1 - a * (z0 + z))), rel=1e-12)
+
+
+def test_rank_systems_nan_message():
+    with pytest.raises(ValueError, match=r"^rank_systems: NaN score \(use None for a missing metric\)$"):
+        st.rank_systems({"x": float("nan")}, higher_is_better=True)
+
+
+def test_rank_intervals_refuse_bad_confidence_and_reuse_given_resamples(tpfp):
+    systems = _clusters(n=120)
+    for bad in (0.0, 1.0, -0.1, 1.5):
+        with pytest.raises(ValueError, match="confidence"):
+            st.rank_intervals(systems, higher_is_better=True, confidence=bad)
+    counts = st.resample_counts(120, 300, 4)
+    direct = st.rank_intervals(systems, higher_is_better=True, counts=counts)
+    boot = st.bootstrap_scores(systems, counts=counts)
+    assert set(boot) == set(systems) and all(v.shape == (300,) for v in boot.values())
+    np.testing.assert_allclose(boot["A1"], counts @ systems["A1"] / 120)
+    assert st.rank_intervals(systems, higher_is_better=True, boot=boot) == direct
+    # corpus-level: stats re-aggregated per resample, as a loop over the same resamples does
+    worse = tpfp.copy()
+    worse[:, 1] += 1
+    corpus = {"a": tpfp, "w": worse, "b": tpfp[::-1].copy()}
+    counts = st.resample_counts(80, 200, 2)
+    out = {r.system: r for r in st.rank_intervals(stats=corpus, aggregate=precision, higher_is_better=True,
+                                                    counts=counts, confidence=0.5)}
+    res = np.array([[precision(counts[b] @ corpus[k]) for k in ("a", "w", "b")] for b in range(200)])
+    ranks = 1 + (res[:, None, :] > res[:, :, None]).sum(axis=2)
+    for j, k in enumerate(("a", "w", "b")):
+        assert (out[k].low, out[k].high) == (int(np.quantile(ranks[:, j], 0.25, method="lower")),
+                                             int(np.quantile(ranks[:, j], 0.75, method="higher")))
+    assert out["w"].rank == 3
+
+
+def test_pairwise_tests_corpus_level_equal_paired_t_tests(tpfp):
+    worse = tpfp.copy()
+    worse[::3, 1] += 1
+    corpus = {"a": tpfp, "w": worse, "b": tpfp[::-1].copy()}
+    tests = st.PairwiseTests.of(stats=corpus, aggregate=precision)
+    assert tests.family_size == 3 and sorted(tests.names) == ["a", "b", "w"]
+    pairs = [("a", "w"), ("a", "b"), ("w", "b")]
+    raw = [st.paired_t_test(stats_a=corpus[x], stats_b=corpus[y], aggregate=precision).p_value for x, y in pairs]
+    for (x, y), p, adj in zip(pairs, raw, st.holm(raw)):
+        assert tests.test(x, y) == (pytest.approx(p, rel=1e-9), pytest.approx(adj, rel=1e-9))
+
+
+def test_resample_ranks_hand_worked_with_ties():
+    res = np.array([[3.0, 2.0, 2.0, 1.0],
+                    [2.0, 2.0, 2.0, 2.0],
+                    [1.0, 3.0, 3.0, 0.0],
+                    [0.5, 0.5, 0.7, 0.7]])
+    expected = np.array([[1, 2, 2, 4], [1, 1, 1, 1], [3, 1, 1, 4], [3, 3, 1, 1]])
+    np.testing.assert_array_equal(st._resample_ranks(res), expected)
+    assert st._resample_ranks(res).dtype.kind == "i"
+
+
+def test_rank_intervals_seed_scores_and_equal_systems():
+    systems = _clusters(n=100)
+    seeded = st.rank_intervals(systems, higher_is_better=True, seed=7, n_resamples=150)
+    same = st.rank_intervals(systems, higher_is_better=True, counts=st.resample_counts(100, 150, 7))
+    assert seeded == same
+    assert all(r.score == pytest.approx(systems[r.system].mean(), rel=1e-12) for r in seeded)
+    # identical systems tie on every resample: both rank 1 everywhere, the third is always 3rd
+    base = systems["A1"]
+    tied = st.rank_intervals({"p": base, "q": base.copy(), "r": base - 1.0}, higher_is_better=True)
+    assert [(r.system, r.rank, r.low, r.high) for r in tied] == [("p", 1, 1, 1), ("q", 1, 1, 1), ("r", 3, 3, 3)]
+    assert st.rank_systems({"a": 1.0, "b": 1.0}, higher_is_better=True) == [("a", 1), ("b", 1)]
+
+
+def test_subgroup_table_min_n_boundary_and_label_order():
+    rng = np.random.default_rng(5)
+    values = rng.random(30 + 29 + 31)
+    groups = [10] * 30 + [9] * 29 + ["a"] * 31      # mixed label types sort by their string form
+    rows = st.subgroup_table(values, groups, n_resamples=100)
+    assert [r.group for r in rows] == [10, 9, "a"]
+    by = {r.group: r for r in rows}
+    assert by[10].too_small is False and by[10].low is not None     # exactly 30 (the default min_n): a CI
+    assert by[9].too_small is True and by[9].low is None            # 29: none
+    assert by["a"].too_small is False
+
+
+def test_paired_bootstrap_record_and_bca_by_hand(tpfp):
+    """Every field of the result, and the BCa interval of the difference computed by hand (Efron &
+    Tibshirani 14.3) from the same resamples and a leave-one-out loop."""
+    other = tpfp.copy()
+    other[::4, 1] += 1
+    counts = st.resample_counts(80, 400, 3)
+    res = st.paired_bootstrap(stats_a=tpfp, stats_b=other, aggregate=precision, counts=counts, seed=3,
+                              method="bca", confidence=0.9, higher_is_better=False)
+    diff_b = precision(counts @ tpfp) - precision(counts @ other)
+    diff = precision(tpfp.sum(0)) - precision(other.sum(0))
+    jack = np.array([precision(np.delete(tpfp, i, 0).sum(0)) - precision(np.delete(other, i, 0).sum(0))
+                     for i in range(80)])
+    z0 = sps.norm.ppf(((diff_b < diff).sum() + (diff_b <= diff).sum()) / 800)
+    d = jack.mean() - jack
+    a = (d ** 3).sum() / (6 * ((d ** 2).sum()) ** 1.5)
+    levels = [sps.norm.cdf(z0 + (z0 + z) / (1 - a * (z0 + z))) for z in sps.norm.ppf([0.05, 0.95])]
+    low, high = np.percentile(diff_b, [100 * levels[0], 100 * levels[1]])
+    assert res.to_dict() == {
+        "test": "paired_bootstrap", "score_a": pytest.approx(precision(tpfp.sum(0))),
+        "score_b": pytest.approx(precision(other.sum(0))), "diff": pytest.approx(diff),
+        "p_value": pytest.approx((1 + np.sum(np.abs(diff_b - diff) >= abs(diff))) / 401),
+        "low": pytest.approx(low, rel=1e-9), "high": pytest.approx(high, rel=1e-9),
+        "better": "b", "higher_is_better": False, "n_resamples": 400, "seed": 3, "confidence": 0.9,
+        "method": "bca"}
+    assert st.paired_bootstrap(stats_a=tpfp, stats_b=other, aggregate=precision, counts=counts).seed is None
+    assert st.paired_bootstrap(stats_a=tpfp, stats_b=other, aggregate=precision, n_resamples=50).seed == st.DEFAULT_SEED
+    seeded = st.paired_bootstrap(stats_a=tpfp, stats_b=other, aggregate=precision, n_resamples=50, seed=8)
+    assert seeded.seed == 8 and seeded.low == st.paired_bootstrap(
+        stats_a=tpfp, stats_b=other, aggregate=precision, counts=st.resample_counts(80, 50, 8)).low
+
+
+def test_permutation_test_record_and_exact_ties():
+    a, b = np.array([0.9, 0.4, 0.6]), np.array([0.5, 0.5, 0.1])
+    res = st.permutation_test(a, b, n_permutations=1, seed=4, higher_is_better=True)
+    assert (res.test, res.n_resamples, res.seed, res.higher_is_better) == ("permutation", 1, 4, True)
+    assert (res.score_a, res.score_b) == (pytest.approx(a.mean()), pytest.approx(b.mean()))
+    with pytest.raises(ValueError, match="^n_permutations must be >= 1$"):
+        st.permutation_test(a, b, n_permutations=0)
+    # one study: every swap gives |diff| = |observed| exactly, so every round counts and p = 1
+    assert st.permutation_test([1.0], [0.0], n_permutations=50).p_value == 1.0
