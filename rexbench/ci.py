@@ -275,7 +275,7 @@ def compare_results(committed: dict[str, Any], fresh: dict[str, Any]) -> list[st
             b = parse(str(fm[key]["signature"]))
             for k, (x, y) in a.differences(b).items():
                 problems.append(f"field {where} has {k}={x} but rescoring gives {k}={y}")
-    problems += diff_fields(committed, fresh, skip=frozenset({"signature", "notice"}))
+    problems += diff_fields(committed, fresh, skip=frozenset({"signature", "notice", "per_study_sha256"}))
     return problems
 
 
@@ -283,8 +283,8 @@ def compare_per_study(committed_path: Path, fresh_path: Path) -> list[str]:
     from .results import read_per_study
 
     try:
-        committed = read_per_study(committed_path)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        committed = read_per_study(committed_path, verify_pair=False)  # every field is compared below
+    except (OSError, ValueError, KeyError, TypeError, RexbenchError) as exc:
         return [f"not readable ({type(exc).__name__})"]
     fresh = read_per_study(fresh_path)
     problems = []
@@ -330,6 +330,7 @@ STATUS_TEXT = {
     "mismatch": "❌ results do not reproduce",
     "stale": "❌ stale results",
     "error": "❌ error",
+    "deferred": "⏳ private split: scored after merge",
 }
 
 
@@ -448,8 +449,13 @@ def run_ci(submissions_dir: Path, *, out_dir: Path, display_path: Path, options:
                 rep.checked = True
                 rep.notes.append("results missing" if not why else "stale: " + "; ".join(why))
             log(f"checking {sid} ...")
-            _check_one(sub, rep, Path(tmp) / sid, metrics=metrics, boot=boot, options=options, cache=cache,
-                       submissions_dir=submissions_dir, show_progress=show_progress)
+            hidden: set[str] = set()   # study ids of private splits: never printed
+            try:
+                _check_one(sub, rep, Path(tmp) / sid, metrics=metrics, boot=boot, options=options, cache=cache,
+                           submissions_dir=submissions_dir, show_progress=show_progress, hidden=hidden,
+                           defer_private=base is not None)
+            finally:
+                rep.problems = withhold_ids(rep.problems, hidden)
 
         site_subs = [sub for sid, sub in sorted(loaded.items()) if not by_id[sid].problems
                      and all(e.results_path.is_file() for e in _entries(sub))]
@@ -501,9 +507,35 @@ def _unchanged_check(sub, metrics: list[str]) -> list[str] | None:
     return reasons or None
 
 
+_QUOTED_ID = re.compile(r"""\bid ('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""")
+
+
+def withhold_ids(problems: list[str], hidden: set[str]) -> list[str]:
+    """Problems with every study id of `hidden` (a private split's) replaced by <withheld>; lines that
+    become identical are merged, with their count."""
+    import ast
+
+    if not hidden:
+        return problems
+
+    def swap(m: re.Match[str]) -> str:
+        try:
+            return "id <withheld>" if ast.literal_eval(m.group(1)) in hidden else m.group(0)
+        except (ValueError, SyntaxError):
+            return m.group(0)
+
+    counts: dict[str, int] = {}
+    for line in problems:
+        line = _QUOTED_ID.sub(swap, line)
+        counts[line] = counts.get(line, 0) + 1
+    return [line if n == 1 else f"{line} ({n} studies)" for line, n in counts.items()]
+
+
 def _check_one(sub, rep: SubmissionReport, tmp: Path, *, metrics: list[str], boot, options: CiOptions,
-               cache, submissions_dir: Path, show_progress: bool | None) -> None:
-    from .io import atomic_write_bytes, read_json_lenient
+               cache, submissions_dir: Path, show_progress: bool | None, hidden: set[str],
+               defer_private: bool) -> None:
+    from .io import read_json_lenient
+    from .pair import write_pair
     from .predictions import read_predictions, validate
     from .results import read_results, write
     from .scoring import score
@@ -521,14 +553,24 @@ def _check_one(sub, rep: SubmissionReport, tmp: Path, *, metrics: list[str], boo
     runs = []
     for entry, out in zip(sub.splits, entries):
         try:
+            if is_private(entry.split) and defer_private and not os.environ.get(PRIVATE_ENV, "").strip():
+                read_predictions(entry.predictions, within=sub.folder)   # the file itself is checked now
+                rep.notes.append(f"{entry.split}: pull-request jobs get no private references; the trusted "
+                                 f"job scores it after merge")
+                continue
             split = load_split_any(entry.split, data_dir=options.data_dir)
-            preds = read_predictions(entry.predictions)
+            if is_private(entry.split):
+                hidden.update(s.id for s in split.studies)
+            preds = read_predictions(entry.predictions, within=sub.folder)
             validate(preds, split, entry.tracks)
             runs.append((entry, out, split, preds))
         except RexbenchError as exc:
             rep.problems += _lines(exc, submissions_dir)
     if rep.problems:
         rep.status = "invalid"
+        return
+    if not runs:
+        rep.status = "deferred"
         return
     # 2. score into a temporary folder
     fresh_dirs = []
@@ -553,10 +595,10 @@ def _check_one(sub, rep: SubmissionReport, tmp: Path, *, metrics: list[str], boo
         write_fresh = options.regenerate or not committed_exists
         if not write_fresh:
             try:
-                committed = read_json_lenient(out.results_path)
+                committed = read_json_lenient(out.results_path, within=out.results_path.parent)
                 if not isinstance(committed, dict):
                     raise ValueError("not a JSON object")
-            except (OSError, ValueError) as exc:
+            except (OSError, ValueError, RexbenchError) as exc:
                 rep.problems.append(f"{rel_results}: not readable ({type(exc).__name__}); "
                                     f"regenerate it, never edit it by hand")
                 statuses.append("mismatch")
@@ -592,8 +634,8 @@ def _check_one(sub, rep: SubmissionReport, tmp: Path, *, metrics: list[str], boo
         else:
             statuses.append("regenerated" if committed_exists else "scored")
         if write_fresh:
-            atomic_write_bytes(out.per_study_path, (fresh / "per_study.jsonl").read_bytes())
-            atomic_write_bytes(out.results_path, (fresh / "results.json").read_bytes())
+            write_pair(out.results_path.parent, (fresh / "results.json").read_bytes(),
+                       (fresh / "per_study.jsonl").read_bytes())
     order = ["mismatch", "stale", "rescored", "regenerated", "scored", "reproduced"]
     rep.status = next(s for s in order if s in statuses) if statuses else "error"
 

@@ -24,7 +24,7 @@ def score_submission(sub: Submission, *, metrics: list[str], bootstrap: Bootstra
     """Score every split of a submission and write its results.json / per_study.jsonl."""
     for entry, out in zip(sub.splits, entries_for(sub)):
         split = load_split(entry.split, data_dir=data_dir)
-        run = score(split, read_predictions(entry.predictions), metrics=metrics, tracks=entry.tracks,
+        run = score(split, read_predictions(entry.predictions, within=sub.folder), metrics=metrics, tracks=entry.tracks,
                     bootstrap=bootstrap, cache=cache, show_progress=show_progress)
         write(run, out.results_path.parent, submission_id=sub.id)
     return entries_for(sub)

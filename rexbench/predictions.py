@@ -11,16 +11,18 @@ nothing is scored until the file is clean.
 
 from __future__ import annotations
 
+import os
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError
-from .io import sha256_file
+from .io import MAX_TEXT_CHARS, decode_utf8, read_regular, sha256_bytes
 from .records import field, read_records
 from .splits import Split
 from .splits.rexrank import read_object
-from .tracks import combine
+from .tracks import ALL_TRACKS, combine
 
 SECTION_KEYS = ("findings", "impression")
 REPORT_KEYS = ("report", "prediction", "model_prediction")
@@ -53,23 +55,24 @@ class Predictions:
     sha256: str
 
 
-def read_predictions(path: str | Path) -> Predictions:
+def read_predictions(path: str | Path, *, within: str | os.PathLike | None = None) -> Predictions:
+    """Read and check a predictions file; `within`: the folder it must resolve inside (a submission's)."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: predictions file not found")
     suffix = path.suffix.lower()
+    if suffix not in (".json", ".jsonl", ".csv"):
+        raise InputError(f"{path}: unsupported predictions file type {suffix!r} (use .jsonl, .csv or .json)")
+    raw = read_regular(path, what="predictions file", within=within)  # read once: the hash is of what was parsed
+    text = decode_utf8(path, raw)
     if suffix == ".json":
-        rows = [(f"{path}", key, value) for key, value in read_object(path).items()]
+        rows = [(f"{path}", key, value) for key, value in read_object(path, text=text).items()]
         entries, problems = _from_rexrank(path, rows)
         fmt = "rexrank-json"
-    elif suffix in (".jsonl", ".csv"):
-        entries, problems = _from_records(path, read_records(path))
-        fmt = suffix[1:]
     else:
-        raise InputError(f"{path}: unsupported predictions file type {suffix!r} (use .jsonl, .csv or .json)")
+        entries, problems = _from_records(path, read_records(path, text=text))
+        fmt = suffix[1:]
     if problems:
         raise InputError(problems)
-    return Predictions(path=path, format=fmt, entries=entries, sha256=sha256_file(path))
+    return Predictions(path=path, format=fmt, entries=entries, sha256=sha256_bytes(raw))
 
 
 def _from_records(path: Path, records: list[tuple[int, dict[str, Any]]]):
@@ -82,8 +85,9 @@ def _from_records(path: Path, records: list[tuple[int, dict[str, Any]]]):
                                              REPORT_KEYS + SECTION_KEYS))
                    if not any(n in columns for n in names)]
         if missing:
+            shown = ", ".join(str(c)[:40] for c in columns[:10]) + (", ..." if len(columns) > 10 else "")
             return entries, [f"{path}:1: CSV header lacks the {' and the '.join(missing)}; "
-                             f"found columns {', '.join(map(str, columns))} (expected study_id,report)"]
+                             f"found columns {shown} (expected study_id,report)"]
     for line, rec in records:
         where = f"{path}:{line}"
         key = field(rec, "id", "study_id")
@@ -103,10 +107,20 @@ def _from_records(path: Path, records: list[tuple[int, dict[str, Any]]]):
         if report_key is None and not sections:
             problems.append(f"{where}: id {key!r}: no prediction text (expected \"report\" or \"findings\"/\"impression\")")
             continue
+        given = [k for k in REPORT_KEYS if k in rec and rec[k] not in (None, "")]
+        if len(given) > 1 or (given and any(v not in (None, "") for v in sections.values())):
+            both = given + [k for k, v in sections.items() if v not in (None, "")]
+            problems.append(f"{where}: id {key!r}: both {both[0]!r} and {both[1]!r} are given; give one report "
+                            f"text, or findings/impression, not both")
+            continue
         texts = {"report": rec[report_key]} if report_key is not None else sections
         bad = [k for k, v in texts.items() if not isinstance(v, str)]
         if bad:
             problems.append(f"{where}: id {key!r}: {report_key or bad[0]} must be a string, got {_kind(texts[bad[0]])}")
+            continue
+        long = [k for k, v in texts.items() if len(v) > MAX_TEXT_CHARS]
+        if long:
+            problems.append(_too_long(where, key, report_key or long[0], texts[long[0]]))
             continue
         entries[key] = Prediction(id=key, where=where, **texts)
     return entries, problems
@@ -132,9 +146,30 @@ def _from_rexrank(path: Path, rows: list[tuple[str, str, Any]]):
             problems.append(f"{where}: id {key!r}: no \"model_prediction\" field")
         elif not isinstance(text, str):
             problems.append(f"{where}: id {key!r}: model_prediction must be a string, got {_kind(text)}")
+        elif len(text) > MAX_TEXT_CHARS:
+            problems.append(_too_long(where, key, "model_prediction", text))
         else:
             entries[key] = Prediction(id=key, where=where, report=text)
     return entries, problems
+
+
+def _too_long(where: str, key: str, name: str, text: str) -> str:
+    return (f"{where}: id {key!r}: {name} is {len(text):,} characters, over the {MAX_TEXT_CHARS:,}-character "
+            f"limit for one report")
+
+
+def _nfc_index(ids: Any) -> dict[str, str]:
+    return {unicodedata.normalize("NFC", k): k for k in ids or ()}
+
+
+def _normal_form_hint(key: str, nfc_index: dict[str, str]) -> str:
+    """When an id matches another only after Unicode normalisation (NFC vs NFD), say so, with escapes:
+    the two print identically otherwise."""
+    match = nfc_index.get(unicodedata.normalize("NFC", key))
+    if match is None or match == key:
+        return ""
+    return (f" (it differs only in Unicode normalisation from {ascii(match)}: this id is {ascii(key)}; "
+            f"ids must match exactly, write both in NFC)")
 
 
 @dataclass(frozen=True)
@@ -153,9 +188,17 @@ def validate(predictions: Predictions, split: Split, tracks: tuple[str, ...]) ->
     """
     path = predictions.path
     entries = predictions.entries
-    problems = [f"{path}: missing prediction for id {s.id!r}" for s in split.studies if s.id not in entries]
-    problems += [f"{p.where}: id {p.id!r} is not in split {split.id}" for p in entries.values()
-                 if p.id not in split.by_id]
+    available = [t for t in tracks if split.track_studies(t)]
+    if not available:
+        has = [t for t in ALL_TRACKS if split.track_studies(t)]
+        raise InputError(f"split {split.id}: no study has a reference for track{'s' if len(tracks) > 1 else ''} "
+                         f"{', '.join(tracks)}; nothing to score (its tracks: {', '.join(has) or 'none'})")
+    missing = [s.id for s in split.studies if s.id not in entries]
+    extra = [p for p in entries.values() if p.id not in split.by_id]
+    in_preds, in_split = (_nfc_index(extra and entries), _nfc_index(missing and split.by_id))
+    problems = [f"{path}: missing prediction for id {i!r}{_normal_form_hint(i, in_preds)}" for i in missing]
+    problems += [f"{p.where}: id {p.id!r} is not in split {split.id}{_normal_form_hint(p.id, in_split)}"
+                 for p in extra]
     aligned: dict[str, Aligned] = {}
     empty: dict[str, list[str]] = {}
     for track in tracks:

@@ -4,46 +4,40 @@ from __future__ import annotations
 
 import csv
 import io
-import json
+import os
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+from .io import MAX_INPUT_BYTES, decode_utf8, lines_of, loads_json, read_regular
 
 
-def read_text(path: Path) -> str:
-    """UTF-8 text (a BOM is accepted); bad bytes are reported with their line number."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(f"{path}:{line}: not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8") from None
+def read_text(path: Path, *, limit: int = MAX_INPUT_BYTES, within: str | os.PathLike | None = None) -> str:
+    """UTF-8 text of a bounded regular file (a BOM is accepted); bad bytes are reported with their line."""
+    return decode_utf8(path, read_regular(path, limit=limit, within=within))
 
 
-def read_records(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    """Records of a .jsonl or .csv file. Every malformed line is reported (first 20, then a count)."""
+def read_records(path: Path, *, within: str | os.PathLike | None = None,
+                 text: str | None = None) -> list[tuple[int, dict[str, Any]]]:
+    """Records of a .jsonl or .csv file (`text`: its content, already read). Every malformed line is
+    reported (first 20, then a count)."""
     suffix = path.suffix.lower()
-    text = read_text(path)
-    if suffix == ".jsonl":
-        return _jsonl(path, text)
-    if suffix == ".csv":
-        return _csv(path, text)
-    raise InputError(f"{path}: unsupported file type {suffix!r} (use .jsonl or .csv)")
+    if suffix not in (".jsonl", ".csv"):
+        raise InputError(f"{path}: unsupported file type {suffix!r} (use .jsonl or .csv)")
+    if text is None:
+        text = read_text(path, within=within)
+    return _jsonl(path, text) if suffix == ".jsonl" else _csv(path, text)
 
 
 def _jsonl(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
     out, problems = [], []
-    for n, line in enumerate(text.splitlines(), start=1):
+    for n, line in enumerate(lines_of(text), start=1):
         if not line.strip():
             continue
         try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(f"{path}:{n}: not valid JSON ({exc.msg} at column {exc.colno})")
+            rec = loads_json(line, f"{path}:{n}", one_line=True)
+        except InputError as exc:
+            problems.append(str(exc))
             continue
         if not isinstance(rec, dict):
             problems.append(f"{path}:{n}: expected a JSON object, got {type(rec).__name__}")
@@ -58,10 +52,14 @@ def _jsonl(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
 
 def _csv(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    if not reader.fieldnames:
+    try:
+        header = reader.fieldnames
+    except csv.Error as exc:
+        raise InputError(f"{path}:1: not valid CSV ({exc})") from None
+    if not header:
         raise InputError(f"{path}: empty CSV (expected a header row)")
     out, problems = [], []
-    for rec in reader:
+    for rec in _rows(path, reader):
         if None in rec:  # more cells than header columns
             key = field(rec, "id", "study_id")
             named = f"id {key!r}: " if key else ""
@@ -74,6 +72,14 @@ def _csv(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
     if not out:
         raise InputError(f"{path}: no records")
     return out
+
+
+def _rows(path: Path, reader: csv.DictReader):
+    """The reader's rows; a malformed row (a cell over csv's field size limit, a NUL byte) is one line."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise InputError(f"{path}:{reader.line_num}: not valid CSV ({exc})") from None
 
 
 def field(rec: dict[str, Any], *names: str) -> Any:

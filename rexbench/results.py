@@ -1,7 +1,9 @@
 """results.json and per_study.jsonl: the documented, deterministic output of a scoring run.
 
 Ids and scores only: reference text never leaves the split (data-use terms). Both files are written
-atomically and byte-identically for identical inputs (sorted keys, no timestamps, full precision).
+byte-identically for identical inputs (sorted keys, no timestamps, full precision), and as a pair or not
+at all (rexbench.pair): results.json records the sha256 of its per_study.jsonl, and a reader refuses a
+per_study.jsonl that is not the one its results.json was written with.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from typing import Any
 import numpy as np
 
 from . import __version__
-from .io import atomic_write_text, dumps_json, dumps_jsonl, read_json_lenient
+from .errors import InputError
+from .io import (MAX_RESULTS_BYTES, decode_utf8, dumps_json, dumps_jsonl, lines_of, loads_json, read_json_lenient,
+                 read_regular, refuse_overwrite, sha256_bytes)
 from .scoring import MetricScore, ScoreRun, TrackResult
 
 SCHEMA = "rexbench.results/1"
@@ -52,7 +56,8 @@ def subgroup_summary(run: ScoreRun, track: TrackResult, ms: MetricScore) -> dict
     return out
 
 
-def build_results(run: ScoreRun, *, submission_id: str | None = None) -> dict[str, Any]:
+def build_results(run: ScoreRun, *, submission_id: str | None = None,
+                  per_study_sha256: str | None = None) -> dict[str, Any]:
     preds = run.predictions
     split = dict(run.split.info())
     split["source"] = Path(split["source"]).name   # no machine-specific paths in results
@@ -72,6 +77,7 @@ def build_results(run: ScoreRun, *, submission_id: str | None = None) -> dict[st
             "n_resamples": run.bootstrap.n_resamples, "seed": run.bootstrap.seed,
             "confidence": run.bootstrap.confidence, "method": run.bootstrap.method},
         "tracks": tracks,
+        **({"per_study_sha256": per_study_sha256} if per_study_sha256 else {}),
     }
 
 
@@ -93,14 +99,27 @@ def per_study_rows(run: ScoreRun) -> list[dict[str, Any]]:
     return rows
 
 
+def check_out_dir(out_dir: Path, inputs: list[Any]) -> None:
+    """Before any work: results can be written into out_dir, and writing them overwrites none of `inputs`."""
+    from .io import require_writable_dir
+
+    require_writable_dir(out_dir)
+    for name in ("results.json", "per_study.jsonl"):
+        refuse_overwrite(Path(out_dir) / name, inputs)
+
+
 def write(run: ScoreRun, out_dir: Path, *, submission_id: str | None = None) -> tuple[Path, Path]:
-    """Write results.json and per_study.jsonl into out_dir, each atomically, both serialised first."""
+    """Write results.json and per_study.jsonl into out_dir as a pair (both serialised first; see rexbench.pair)."""
+    from .pair import write_pair
+
     out_dir = Path(out_dir)
     results_path, per_study_path = out_dir / "results.json", out_dir / "per_study.jsonl"
+    for target in (results_path, per_study_path):
+        refuse_overwrite(target, [run.predictions.path, run.split.source], option="--out")
     per_study = dumps_jsonl(per_study_rows(run))              # any failure happens before either write
-    results = dumps_json(build_results(run, submission_id=submission_id))
-    atomic_write_text(per_study_path, per_study)
-    atomic_write_text(results_path, results)
+    results = dumps_json(build_results(run, submission_id=submission_id,
+                                       per_study_sha256=sha256_bytes(per_study.encode("utf-8"))))
+    write_pair(out_dir, results.encode("utf-8"), per_study.encode("utf-8"))
     return results_path, per_study_path
 
 
@@ -112,21 +131,64 @@ def study_values(rows: dict[str, dict[str, Any]], key: str, ids: list[str], corp
 
 
 def read_results(path: Path) -> dict[str, Any]:
-    data = read_json_lenient(path)
+    """A results.json, bounded, resolving inside its own folder, with the structure its readers rely on."""
+    path = Path(path)
+    data = read_json_lenient(path, limit=MAX_RESULTS_BYTES, within=path.parent)
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-        from .errors import InputError
         raise InputError(f"{path}: not a {SCHEMA} file")
+    problem = _structure_problem(data)
+    if problem:
+        raise InputError(f"{path}: {problem}; regenerate it (`rexbench score --out` or `rexbench ci --regenerate`)")
     return data
 
 
-def read_per_study(path: Path) -> dict[str, dict[str, dict[str, Any]]]:
-    """per_study.jsonl -> {track: {study id: row}}."""
-    import json
+def _structure_problem(data: dict[str, Any]) -> str | None:
+    split, tracks = data.get("split"), data.get("tracks")
+    if not isinstance(split, dict) or not all(isinstance(split.get(k), str) for k in ("id", "sha256")):
+        return "field split must be an object with string id and sha256"
+    if not isinstance(tracks, dict):
+        return "field tracks must be an object"
+    if not (data.get("bootstrap") is None or isinstance(data["bootstrap"], dict)):
+        return "field bootstrap must be an object or null"
+    for name, body in tracks.items():
+        if not isinstance(body, dict) or not isinstance(body.get("n"), int) or not isinstance(body.get("metrics"), dict):
+            return f"field tracks.{name} must be an object with an integer n and an object metrics"
+        for key, m in body["metrics"].items():
+            if not isinstance(m, dict) or not _number(m.get("score")):
+                return f"field tracks.{name}.metrics.{key} must be an object with a numeric score"
+            if not (m.get("ci") is None or isinstance(m["ci"], dict)):
+                return f"field tracks.{name}.metrics.{key}.ci must be an object or null"
+    return None
 
+
+def _number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def read_per_study(path: Path, *, verify_pair: bool = True) -> dict[str, dict[str, dict[str, Any]]]:
+    """per_study.jsonl -> {track: {study id: row}}. Refused when it is not the file its results.json was
+    written with (results.json's per_study_sha256): a mixed pair is never read. (`verify_pair=False`:
+    for ci, which compares every field with a rescore and names each difference.)"""
+    path = Path(path)
+    raw = read_regular(path, limit=MAX_RESULTS_BYTES, what="per-study file", within=path.parent)
+    if verify_pair:
+        _check_pair(path, raw)
     out: dict[str, dict[str, dict[str, Any]]] = {}
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                row = json.loads(line)
-                out.setdefault(row["track"], {})[row["id"]] = row
+    for n, line in enumerate(lines_of(decode_utf8(path, raw)), start=1):
+        if not line.strip():
+            continue
+        row = loads_json(line, f"{path}:{n}", one_line=True)
+        if not isinstance(row, dict) or not isinstance(row.get("track"), str) or not isinstance(row.get("id"), str):
+            raise InputError(f"{path}:{n}: expected an object with string track and id")
+        out.setdefault(row["track"], {})[row["id"]] = row
     return out
+
+
+def _check_pair(per_study_path: Path, raw: bytes) -> None:
+    results_path = per_study_path.with_name("results.json")
+    if per_study_path.name != "per_study.jsonl" or not results_path.is_file():
+        return
+    expected = read_results(results_path).get("per_study_sha256")
+    if expected is not None and expected != sha256_bytes(raw):
+        raise InputError(f"{per_study_path}: not the per-study file its results.json was written with "
+                         f"(per_study_sha256 differs): a mixed or edited pair; rescore to rewrite both")

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, RexbenchError
-from .io import atomic_write_json, read_json_lenient, sha256_file
+from .io import atomic_write_json, read_json_lenient, refuse_overwrite, require_writable_file, sha256_file
 from .tracks import TRACKS
 
 SCHEMA = "rexbench.reported/1"
@@ -69,12 +69,9 @@ def track_from_filename(path: Path) -> str:
 
 def parse_csv(path: Path) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """(rows, {ReXrank column: metric id or "other"}); every problem is one line `file:line: ...`."""
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    from .records import read_text
+
+    text = read_text(Path(path))   # a bounded regular file (a folder or FIFO is refused), UTF-8
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header: list[str] = []
@@ -198,8 +195,10 @@ def import_csv(csv_path: Path, *, dataset: str | None = None, track: str | None 
         raise RexbenchError(f"unknown track {track!r} (tracks: {', '.join(TRACKS)})")
     if source_url is not None and not _URL.match(source_url):
         raise RexbenchError(f"--source-url {source_url!r} is not an http(s) URL")
-    rows, mapping = parse_csv(csv_path)
     out = Path(out) if out is not None else Path(default_dir) / f"{dataset}.json"
+    require_writable_file(out, option="--out")
+    refuse_overwrite(out, [csv_path])
+    rows, mapping = parse_csv(csv_path)
     data: dict[str, Any] = {"schema": SCHEMA, "notice": NOTICE, "origin": "ReXrank", "reproduced": False,
                             "dataset": dataset, "tracks": {}}
     if out.is_file():

@@ -18,12 +18,25 @@ from .signature import Signature, build
 from .splits import Split
 
 
+CI_METHODS = ("percentile", "bca")
+
+
 @dataclass(frozen=True)
 class BootstrapConfig:
     n_resamples: int = 1000
     seed: int = 12345
     confidence: float = 0.95
     method: str = "percentile"
+
+    def __post_init__(self) -> None:   # checked before any metric runs
+        from .errors import RexbenchError
+
+        if self.method not in CI_METHODS:
+            raise RexbenchError(f"--ci-method {self.method!r}: use one of {', '.join(CI_METHODS)}")
+        if self.n_resamples < 1:
+            raise RexbenchError(f"--bootstrap {self.n_resamples}: use a positive number of resamples (0 = no CIs)")
+        if not 0 <= self.seed < 2**32:
+            raise RexbenchError(f"--seed {self.seed}: use an integer from 0 to {2**32 - 1}")
 
     def signature_fields(self) -> dict[str, str]:
         return {"boot": str(self.n_resamples), "seed": str(self.seed),
@@ -91,7 +104,7 @@ def score_key(metric: Metric, references: list[str], predictions: list[str]) -> 
 def compute_cached(metric: Metric, references: list[str], predictions: list[str], cache: ScoreCache,
                    *, label: str = "", show_progress: bool | None = None) -> tuple[MetricOutput, bool]:
     key = score_key(metric, references, predictions)
-    hit = cache.get(key)
+    hit = cache.get(key, n=len(references))
     if hit is not None:
         return hit, True
     with progress_bar(f"{label}{metric.spec}", len(references), enabled=show_progress) as advance:

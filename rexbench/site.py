@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .errors import RexbenchError
 from .io import dumps_json
 
 LEADERBOARD_SCHEMA = "rexbench.leaderboard/1"
@@ -59,7 +60,7 @@ _SAFE_REL = re.compile(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")
 _CSV_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
-class SiteError(ValueError):
+class SiteError(RexbenchError, ValueError):
     """The leaderboard dict breaks the contract, or the output folder is unsafe to replace."""
 
 
@@ -75,15 +76,16 @@ def load_display_schema(path: str | os.PathLike) -> dict:
              "reported": [{"split", "file" (Path), "path", "name" (str|None), "dataset" (str|None)}],
              "baselines": "reference" | "ranked"}.
     """
-    import yaml  # lazy: only the leaderboard build needs it
+    from .errors import InputError
+    from .yaml_safe import load_yaml  # lazy: only the leaderboard build needs it
 
     path = Path(path)
+    if not path.exists():
+        raise SiteError(f"display schema not found: {path}")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SiteError(f"display schema not found: {path}") from None
-    except yaml.YAMLError as exc:
-        raise SiteError(f"{path}: not valid YAML: {exc}") from None
+        raw = load_yaml(path)   # bounded: no aliases, no duplicate keys, limited depth and size
+    except InputError as exc:
+        raise SiteError(str(exc)) from None
     if not isinstance(raw, dict):
         raise SiteError(f"{path}: expected a mapping at the top level")
     if raw.get("schema", DISPLAY_SCHEMA) != DISPLAY_SCHEMA:
@@ -871,15 +873,47 @@ _REFERENCE_FIELD = re.compile(rb'"((?:[^"\\]*(?:reference|ground_?truth)[^"\\]*)
 
 
 def _copy_per_study(src: Path, dst: Path) -> None:
-    """Copy a per-study JSONL file, refusing one whose rows carry reference text."""
-    data = src.read_bytes()
+    """Export a per-study JSONL file, refusing one whose rows carry reference text; of every row only the
+    track, the id and numeric fields are kept (whitelist), so no other text ever reaches a download."""
+    from .io import MAX_RESULTS_BYTES, decode_utf8, dumps_jsonl, lines_of, loads_json, read_regular
+
+    data = read_regular(src, limit=MAX_RESULTS_BYTES, what="per-study file")
     m = _REFERENCE_FIELD.search(data)
     if m:
         lineno = data.count(b"\n", 0, m.start()) + 1
         raise SiteError(f"{src}:{lineno}: field {m.group(1).decode('utf-8', 'replace')!r} looks like reference "
                         "text; per-study downloads carry ids and scores only")
+    rows = []
+    for n, line in enumerate(lines_of(decode_utf8(src, data)), start=1):
+        if line.strip():
+            row = loads_json(line, f"{src}:{n}", one_line=True)
+            if not isinstance(row, dict):
+                raise SiteError(f"{src}:{n}: expected a JSON object")
+            rows.append(_numeric_fields(row))
     dst.parent.mkdir(parents=True, exist_ok=True)
-    dst.write_bytes(data)
+    dst.write_text(dumps_jsonl(rows), encoding="utf-8")
+
+
+_ID_FIELDS = ("track", "id", "study_id")
+
+
+def _numeric_fields(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The row's id fields (strings) and numbers (also inside objects and lists); any other text is dropped."""
+    out: dict[str, Any] = {k: row[k] for k in _ID_FIELDS if isinstance(row.get(k), str)}
+    out.update({k: n for k, v in row.items() if k not in _ID_FIELDS and (n := _numeric(v)) is not None})
+    return out
+
+
+def _numeric(value: Any) -> Any:
+    """Numbers, lists of numbers and objects of them, kept; None where nothing numeric is left."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    if isinstance(value, list) and value and all(_numeric(x) is not None for x in value):
+        return [_numeric(x) for x in value]
+    if isinstance(value, dict):
+        kept = {k: n for k, v in value.items() if (n := _numeric(v)) is not None}
+        return kept or None
+    return None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+from .io import require_inside
 from .tracks import ALL_TRACKS
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,62})[a-z0-9]$")
@@ -72,16 +73,17 @@ class Submission:
 
 
 def load_submission(folder: Path) -> Submission:
-    import yaml
+    """Read and validate submissions/<id>/submission.yaml. Every file a submission names must resolve
+    (symlinks followed) inside its folder, and the folder inside its parent: a symlink must never make
+    rexbench read, score or print a file from elsewhere on the machine (SECURITY.md)."""
+    from .yaml_safe import load_yaml
 
     folder = Path(folder)
     path = folder / FILENAME
     if not path.is_file():
         raise InputError(f"{folder}: no {FILENAME}")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, ValueError) as exc:  # ValueError: bad bytes, or an impossible date (2026-13-01)
-        raise InputError(f"{path}: not valid YAML ({(str(exc).splitlines() or [type(exc).__name__])[0]})") from None
+    require_inside(folder, folder.parent, what="submission folder")
+    data = load_yaml(path, within=folder)
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a mapping of fields")
     problems = [f"{path}: missing field {k!r}" for k in REQUIRED if k not in data]
@@ -112,6 +114,9 @@ def load_submission(folder: Path) -> Submission:
     trained_on = data.get("trained_on") or []
     if not isinstance(trained_on, list) or not all(isinstance(x, str) for x in trained_on):
         problems.append(f"{path}: trained_on must be a list of dataset names")
+    if "reference_baseline" in data and not isinstance(data["reference_baseline"], bool):
+        problems.append(f"{path}: reference_baseline {data['reference_baseline']!r} must be true or false "
+                        f"(a YAML boolean, unquoted)")
     splits = _splits(path, data["splits"], problems)
     if problems:
         raise InputError(problems)
@@ -138,8 +143,16 @@ def _splits(path: Path, value: Any, problems: list[str]) -> tuple[SplitEntry, ..
         if Path(entry["predictions"]).is_absolute() or ".." in Path(entry["predictions"]).parts:
             problems.append(f"{where}: predictions must be a file inside the submission folder")
             continue
-        if not preds.is_file():
+        try:
+            require_inside(preds, path.parent, what="predictions file")
+        except InputError:
+            problems.append(f"{where}: predictions {entry['predictions']!r} resolves outside the submission "
+                            f"folder (a symlink?); it must be a regular file inside it")
+            continue
+        if not preds.exists():
             problems.append(f"{where}: predictions file {entry['predictions']!r} not found")
+        elif not preds.is_file():
+            problems.append(f"{where}: predictions {entry['predictions']!r} is not a regular file")
         tracks = entry.get("tracks") or list(ALL_TRACKS)
         if not isinstance(tracks, list):
             problems.append(f"{where}: tracks must be a list, e.g. [findings, impression]")

@@ -158,7 +158,7 @@ def test_read_text_bom_and_missing(tmp_path: Path) -> None:
     path = tmp_path / "bom.jsonl"
     path.write_bytes(b"\xef\xbb\xbf" + b'{"id": "a"}\n')
     assert read_text(path) == '{"id": "a"}\n'
-    with pytest.raises(InputError, match="cannot read"):
+    with pytest.raises(InputError, match="absent.jsonl: file not found"):
         read_text(tmp_path / "absent.jsonl")
 
 

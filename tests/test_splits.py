@@ -267,7 +267,7 @@ def test_rexgradient_bad_utf8_csv(tmp_path: Path) -> None:
 def test_rexgradient_broken_json(tmp_path: Path) -> None:
     root = make_copy(tmp_path / "b", csv_file=False)
     (root / "metadata" / "test_metadata.json").write_text('{"a": ', encoding="utf-8")
-    with pytest.raises(InputError, match="test_metadata.json: not valid JSON"):
+    with pytest.raises(InputError, match="test_metadata.json:1: not valid JSON"):
         load_split("rexgradient:test", data_dir=root)
 
 

@@ -148,7 +148,7 @@ def test_unreadable_yaml(tmp_path: Path, text: str, more: str) -> None:
 def test_bad_bytes_in_yaml(tmp_path: Path) -> None:
     path = make(tmp_path)
     (path / FILENAME).write_bytes(b"id: caf\xe9\n")
-    with pytest.raises(InputError, match="not valid YAML"):
+    with pytest.raises(InputError, match=r"submission.yaml:1: not valid UTF-8"):
         load_submission(path)
 
 

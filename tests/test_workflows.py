@@ -69,7 +69,6 @@ def test_workflows_call_exactly_the_commands_the_tests_run() -> None:
 def test_pr_workflow_scores_and_comments() -> None:
     wf = load(PR)
     assert "pull_request" in wf["on"]
-    assert wf["permissions"]["pull-requests"] == "write"
     all_steps = steps(wf)
     checkout = next(s for s in all_steps if str(s.get("uses", "")).startswith("actions/checkout@"))
     assert checkout["with"]["fetch-depth"] == 0
@@ -81,8 +80,29 @@ def test_pr_workflow_scores_and_comments() -> None:
     comment = next(s for s in all_steps if str(s.get("uses", "")).startswith("actions/github-script@"))
     assert "always()" in comment["if"] and "ci-summary.md" in comment["with"]["script"]
     assert "<!-- rexbench-ci-summary -->" in comment["with"]["script"]
-    # private references come from a secret, never from the repository, and are never echoed
-    private = next(s for s in all_steps if s.get("name") == "Private references")
+
+
+def test_pr_workflow_treats_the_pull_request_as_untrusted() -> None:
+    """The job that runs the PR's code has no secrets, no write token, no persisted credentials; the job
+    with the write token runs none of it (SECURITY.md)."""
+    wf = load(PR)
+    assert wf["permissions"] == {"contents": "read"}
+    score, comment = wf["jobs"]["score"], wf["jobs"]["comment"]
+    assert score["permissions"] == {"contents": "read"}
+    assert "secrets." not in PR.read_text(encoding="utf-8")     # no secret anywhere in the PR workflow
+    checkout = next(s for s in score["steps"] if str(s.get("uses", "")).startswith("actions/checkout@"))
+    assert checkout["with"]["persist-credentials"] is False
+    assert comment["permissions"] == {"pull-requests": "write"} and comment["needs"] == "score"
+    assert not any("run" in s or str(s.get("uses", "")).startswith("actions/checkout@") for s in comment["steps"])
+    upload = next(s for s in score["steps"] if s.get("with", {}).get("name") == "ci-summary")
+    download = next(s for s in comment["steps"] if str(s.get("uses", "")).startswith("actions/download-artifact@"))
+    assert upload["with"]["path"] == "ci-summary.md" and download["with"]["name"] == "ci-summary"
+
+
+def test_private_references_only_in_the_trusted_job() -> None:
+    wf = load(PAGES)
+    assert wf["on"] == {"push": {"branches": ["main"]}, "workflow_dispatch": None}
+    private = next(s for s in steps(wf) if s.get("name") == "Private references")
     assert "secrets." in private["env"]["REFS_B64"] and "RUNNER_TEMP" in private["run"]
     assert "cat " not in private["run"] and "echo \"$REFS_B64" not in private["run"]
 

@@ -34,15 +34,26 @@ def _root(version: bool = typer.Option(False, "--version", callback=_version, is
 
 
 def _handled(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Report RexbenchError as `error: <message>` on stderr with exit code 1, never a traceback."""
+    """Report RexbenchError as `error: <message>` on stderr with exit code 1, never a traceback.
+
+    An OSError naming a file (unwritable folder, full disk, a folder where a file was expected) is the
+    user's environment, not a bug: it is reported the same way. Any other exception is a bug and keeps
+    its traceback.
+    """
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except RexbenchError as exc:
-            for line in str(exc).splitlines() or [type(exc).__name__]:
-                typer.echo(f"error: {line}", err=True)
-            raise typer.Exit(1) from None
+            lines = str(exc).splitlines() or [type(exc).__name__]
+        except OSError as exc:
+            if exc.filename is None and exc.errno is None:
+                raise
+            where = f"{exc.filename}: " if exc.filename is not None else ""
+            lines = [f"{where}{exc.strerror or exc}"]
+        for line in lines:
+            typer.echo(f"error: {line}", err=True)
+        raise typer.Exit(1) from None
     return wrapper
 
 

@@ -34,8 +34,11 @@ def ci(
     """Validate, score and verify new or changed submissions, rebuild the site; non-zero exit on any problem."""
     from ..ci import CiOptions, render_error_summary, render_summary, run_ci
     from ..errors import RexbenchError
+    from ..io import require_writable_file
     from ..registry import parse_list
 
+    if summary is not None:
+        require_writable_file(summary, option="--summary")   # before the work, not after it
     try:
         options = CiOptions(metrics=parse_list(metrics), bootstrap=bootstrap, seed=seed, regenerate=regenerate,
                             stale=stale, data_dir=data_dir)

@@ -25,8 +25,8 @@ SubmissionsOpt = typer.Option(REPO_DIR / "submissions", "--submissions", help="F
 SiteOutOpt = typer.Option(REPO_DIR / "leaderboard_site" / "build", "--out", help="Site output folder.")
 DisplayOpt = typer.Option(REPO_DIR / "leaderboard_site" / "leaderboard.yaml", "--display",
                           help="Display schema (leaderboard.yaml).")
-BootstrapOpt = typer.Option(1000, "--bootstrap", help="Bootstrap resamples for CIs (0 = no CIs).")
-SeedOpt = typer.Option(12345, "--seed", help="Bootstrap seed (recorded in every signature).")
+BootstrapOpt = typer.Option(1000, "--bootstrap", min=0, help="Bootstrap resamples for CIs (0 = no CIs).")
+SeedOpt = typer.Option(12345, "--seed", min=0, max=2**32 - 1, help="Bootstrap seed (recorded in every signature).")
 
 
 def resolve_split(split: Optional[str], references: Optional[Path], data_dir: Optional[Path]):

@@ -14,9 +14,9 @@ def compare(
     submissions: list[Path] = typer.Argument(..., help="Two or more submission (or results) folders."),
     metrics: Optional[str] = typer.Option(None, "--metrics", "-m", help="Comma-separated metric keys (default: all in common)."),
     tracks: Optional[str] = typer.Option(None, "--tracks", "-t", help="Comma-separated tracks (default: all in common)."),
-    permutations: int = typer.Option(10_000, "--permutations", help="Approximate-randomisation rounds."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Seed (default: the one in results.json)."),
-    alpha: float = typer.Option(0.05, "--alpha", help="Significance level for the marker column."),
+    permutations: int = typer.Option(10_000, "--permutations", min=1, help="Approximate-randomisation rounds."),
+    seed: Optional[int] = typer.Option(None, "--seed", min=0, max=2**32 - 1, help="Seed (default: the one in results.json)."),
+    alpha: float = typer.Option(0.05, "--alpha", min=0.0, max=1.0, help="Significance level for the marker column."),
     as_json: bool = JsonOpt,
 ) -> None:
     """Compare scored submissions on the same split: diff = A - B, 95% CI (paired bootstrap), p-values."""

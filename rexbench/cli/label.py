@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from pathlib import Path
 from typing import Any, Optional
 
 import typer
 
 from ..errors import InputError
+from ..io import MAX_TEXT_CHARS
 
 ABBREVIATIONS = {
     "No Finding": "NF", "Enlarged Cardiomediastinum": "EC", "Cardiomegaly": "CM", "Lung Lesion": "LL",
@@ -21,6 +21,7 @@ ABBREVIATIONS = {
 SYMBOLS = {"positive": "+", "negative": "-", "uncertain": "?", "blank": ""}
 TEXT_COLUMNS = ("report", "reports", "text", "findings", "impression")
 ID_COLUMNS = ("study_id", "id")
+OUTPUT_SUFFIXES = (".csv", ".json", ".jsonl", ".ndjson")
 
 
 def register(app: typer.Typer) -> None:
@@ -41,6 +42,14 @@ def label_command(
     from ..labelers import OBSERVATIONS, STATUS_NAMES, chexpert_cell, label
     from ..labelers import explain as explain_report
 
+    if output is not None:   # before any work: a known format, writable, and not the input itself
+        from ..io import refuse_overwrite, require_writable_file
+
+        if output.suffix.lower() not in OUTPUT_SUFFIXES:
+            raise InputError(f"--output {output}: unknown file type {output.suffix or '(none)'!r} "
+                             f"(use {', '.join(OUTPUT_SUFFIXES)})")
+        require_writable_file(output, option="--output")
+        refuse_overwrite(output, [file], option="--output")
     items = read_reports(file)
     codes = label([text for _, text in items], processes=processes)
     rows: list[dict[str, Any]] = []
@@ -69,21 +78,23 @@ def label_command(
 
 def read_reports(path: Path) -> list[tuple[str, str]]:
     """(id, text) pairs from a .jsonl, .csv or plain-text file; InputError names the file and line."""
-    if not path.is_file():
-        raise InputError(f"{path}: no such file")
-    try:
-        content = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    from ..io import lines_of
+    from ..records import read_text
+
+    content = read_text(path)   # a bounded regular file, UTF-8
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson"):
         items = _read_jsonl(path, content)
     elif suffix == ".csv":
         items = _read_csv(path, content)
     else:
-        items = [(str(i), line.strip()) for i, line in enumerate(content.splitlines(), 1) if line.strip()]
+        items = [(str(i), line.strip()) for i, line in enumerate(lines_of(content), 1) if line.strip()]
     if not items:
         raise InputError(f"{path}: no reports found")
+    long = next(((rid, text) for rid, text in items if len(text) > MAX_TEXT_CHARS), None)
+    if long:
+        raise InputError(f"{path}: id {long[0]!r}: the report is {len(long[1]):,} characters, over the "
+                         f"{MAX_TEXT_CHARS:,}-character limit for one report")
     seen: dict[str, int] = {}
     for n, (rid, _) in enumerate(items):
         if rid in seen:
@@ -93,15 +104,14 @@ def read_reports(path: Path) -> list[tuple[str, str]]:
 
 
 def _read_jsonl(path: Path, content: str) -> list[tuple[str, str]]:
+    from ..io import lines_of, loads_json
+
     items = []
-    for lineno, line in enumerate(content.splitlines(), 1):
+    for lineno, line in enumerate(lines_of(content), 1):
         if not line.strip():
             continue
         where = f"{path}:{lineno}"
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{where}: invalid JSON ({exc.msg} at column {exc.colno})") from None
+        obj = loads_json(line, where, one_line=True)
         if not isinstance(obj, dict):
             raise InputError(f"{where}: expected a JSON object, got {type(obj).__name__}")
         if "report" in obj:

@@ -11,6 +11,12 @@ from .common import (DEFAULT_METRICS, BootstrapOpt, DataDirOpt, SeedOpt, JsonOpt
                      print_json, resolve_split)
 
 
+def _ci_method(value: str) -> str:
+    if value not in ("percentile", "bca"):
+        raise typer.BadParameter(f"{value!r} is not one of 'percentile', 'bca'")
+    return value
+
+
 def validate(
     predictions: Path = typer.Option(..., "--predictions", "-p", help="Predictions file (.jsonl, .csv, ReXrank .json)."),
     split: Optional[str] = SplitOpt,
@@ -47,7 +53,7 @@ def score(
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write results.json and per_study.jsonl into this folder."),
     bootstrap: int = BootstrapOpt,
     seed: int = SeedOpt,
-    ci_method: str = typer.Option("percentile", "--ci-method", help="percentile or bca."),
+    ci_method: str = typer.Option("percentile", "--ci-method", callback=_ci_method, help="percentile or bca."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Recompute instead of reading the score cache."),
     submission_id: Optional[str] = typer.Option(None, "--id", help="Submission id recorded in results.json."),
     device: str = typer.Option("auto", "--device", help="Model metrics: auto (CUDA when present), cpu, cuda or cuda:N."),
@@ -59,12 +65,14 @@ def score(
     from ..cache import ScoreCache
     from ..predictions import read_predictions
     from ..registry import parse_list
-    from ..results import build_results, write
+    from ..results import build_results, check_out_dir, write
     from ..scoring import BootstrapConfig, score as run_score
     from ..tracks import parse_tracks
 
     devices.set_defaults(device=device, batch_size=batch_size)
     ref = resolve_split(split, references, data_dir)
+    if out is not None:
+        check_out_dir(out, [predictions, ref.source])   # before any work: writable, overwrites no input
     preds = read_predictions(predictions)
     boot = BootstrapConfig(n_resamples=bootstrap, seed=seed, method=ci_method) if bootstrap > 0 else None
     run = run_score(ref, preds, metrics=parse_list(metrics), tracks=parse_tracks(tracks), bootstrap=boot,

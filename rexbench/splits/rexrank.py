@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..io import sha256_file
+from ..io import loads_json, sha256_file
+from ..records import read_text
 from .model import Split, Study, clean_text
 from .rexgradient import _check_unique
 
@@ -17,8 +17,9 @@ _CONTEXT_SEX = re.compile(r"Gender:\s*([MF])\b", re.I)
 _CONTEXT_INDICATION = re.compile(r"Indication:\s*(.*?)\s*(?:Comparison:|$)", re.I | re.S)
 
 
-def read_object(path: Path) -> dict[str, Any]:
-    """Parse a ReXrank JSON object, refusing duplicate keys (json would silently keep the last)."""
+def read_object(path: Path, *, text: str | None = None) -> dict[str, Any]:
+    """Parse a ReXrank JSON object (`text`: its content, already read), refusing duplicate keys (json
+    would silently keep the last)."""
     def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for k, v in pairs:
@@ -27,15 +28,9 @@ def read_object(path: Path) -> dict[str, Any]:
             out[k] = v
         return out
 
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise InputError(f"{path}:{line}: not valid UTF-8 ({exc.reason})") from None
-    try:
-        data = json.loads(text, object_pairs_hook=pairs_hook)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+    if text is None:
+        text = read_text(path)
+    data = loads_json(text, str(path), object_pairs_hook=pairs_hook)
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a JSON object keyed by study id")
     return data
