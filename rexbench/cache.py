@@ -109,4 +109,7 @@ class ScoreCache:
     def put(self, key: str, out: MetricOutput) -> None:
         if not self.enabled:
             return
-        atomic_write_bytes(self._path(key), encode_entry(key, out))
+        try:
+            atomic_write_bytes(self._path(key), encode_entry(key, out))
+        except RexbenchError as exc:   # a full or read-only cache costs a recomputation later, not this run
+            print(f"warning: score cache not written: {exc}", file=sys.stderr)

@@ -160,8 +160,16 @@ def refuse_overwrite(output: str | os.PathLike, inputs: Iterable[str | os.PathLi
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write to a temp file in the same folder, fsync, then rename over the target."""
+    """Write to a temp file in the same folder, fsync, then rename over the target. A failure (no
+    permission, a full disk) leaves the target as it was and is one line naming it."""
     path = Path(path)
+    try:
+        _atomic_write(path, data)
+    except OSError as exc:
+        raise RexbenchError(f"{path}: cannot write ({exc.strerror or exc}); the file was not changed") from None
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = _create_temp(path)
     try:

@@ -91,6 +91,7 @@ def recover(folder: Path) -> None:
 def write_pair(folder: Path, results: bytes, per_study: bytes) -> None:
     """Put results.json and per_study.jsonl into `folder` together (see the module docstring)."""
     folder = Path(folder)
+    created = not folder.exists()
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with folder_lock(folder):
@@ -112,5 +113,8 @@ def write_pair(folder: Path, results: bytes, per_study: bytes) -> None:
             _fsync_dir(folder)
             (folder / JOURNAL).unlink()
     except OSError as exc:
+        if created:   # leave nothing behind, not even the empty folder
+            with contextlib.suppress(OSError):
+                folder.rmdir()
         raise RexbenchError(f"{folder}: cannot write {RESULTS} and {PER_STUDY} ({exc.strerror or exc}); "
                             f"nothing was changed") from None

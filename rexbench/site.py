@@ -98,6 +98,9 @@ def load_display_schema(path: str | os.PathLike) -> dict:
             raise SiteError(f"{path}: {where} lists a metric twice")
         return list(value)
 
+    for key in ("tracks", "columns", "reported"):
+        if raw.get(key) is not None and not isinstance(raw[key], list):
+            raise SiteError(f"{path}: {key} must be a list")
     tracks = []
     for i, t in enumerate(raw.get("tracks") or [{"id": k, "display": v} for k, v in TRACK_NAMES.items()]):
         if isinstance(t, str):

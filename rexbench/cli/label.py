@@ -45,10 +45,10 @@ def label_command(
     if output is not None:   # before any work: a known format, writable, and not the input itself
         from ..io import refuse_overwrite, require_writable_file
 
+        require_writable_file(output, option="--output")
         if output.suffix.lower() not in OUTPUT_SUFFIXES:
             raise InputError(f"--output {output}: unknown file type {output.suffix or '(none)'!r} "
                              f"(use {', '.join(OUTPUT_SUFFIXES)})")
-        require_writable_file(output, option="--output")
         refuse_overwrite(output, [file], option="--output")
     items = read_reports(file)
     codes = label([text for _, text in items], processes=processes)
