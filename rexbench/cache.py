@@ -101,7 +101,11 @@ class ScoreCache:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             print(f"warning: {path}: damaged score cache entry ({reason}); removed, recomputing", file=sys.stderr)
             try:
-                path.unlink()
+                if path.is_dir() and not path.is_symlink():
+                    import shutil
+                    shutil.rmtree(path)
+                else:
+                    path.unlink()
             except OSError:
                 pass
             return None
