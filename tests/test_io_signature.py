@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rexbench.errors import RexbenchError
+
 from rexbench import __version__
 from rexbench.errors import InputError
 from rexbench.io import (atomic_write_bytes, atomic_write_json, atomic_write_jsonl, dumps_json, read_json_lenient,
@@ -64,7 +66,7 @@ def test_atomic_write_keeps_old_file_when_writing_fails(tmp_path: Path, monkeypa
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(RexbenchError, match="per_study.jsonl: cannot write \\(disk full\\); the file was not changed"):
         atomic_write_bytes(path, b"new\n")
     monkeypatch.undo()
     assert path.read_bytes() == b"old\n"

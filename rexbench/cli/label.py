@@ -81,6 +81,8 @@ def read_reports(path: Path) -> list[tuple[str, str]]:
     from ..io import lines_of
     from ..records import read_text
 
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
     content = read_text(path)   # a bounded regular file, UTF-8
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson"):
@@ -111,7 +113,10 @@ def _read_jsonl(path: Path, content: str) -> list[tuple[str, str]]:
         if not line.strip():
             continue
         where = f"{path}:{lineno}"
-        obj = loads_json(line, where, one_line=True)
+        try:
+            obj = loads_json(line, where, one_line=True)
+        except InputError as exc:   # this command's wording ("invalid JSON"), which its users know
+            raise InputError(str(exc).replace(": not valid JSON", ": invalid JSON", 1)) from None
         if not isinstance(obj, dict):
             raise InputError(f"{where}: expected a JSON object, got {type(obj).__name__}")
         if "report" in obj:
