@@ -171,19 +171,33 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
 
 def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = _create_temp(path)
+    tmp = write_temp(path, data)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
+
+
+def write_temp(target: Path, data: bytes) -> Path:
+    """`data` in a new, fsynced temporary file next to `target` (removed again if writing fails)."""
+    fd, tmp = _create_temp(target)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        _unlink_quietly(tmp)
         raise
+    return Path(tmp)
+
+
+def _unlink_quietly(path: str | os.PathLike) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
 
 
 def _create_temp(path: Path) -> tuple[int, str]:

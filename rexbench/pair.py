@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import RexbenchError
+from .io import write_temp
 
 RESULTS, PER_STUDY = "results.json", "per_study.jsonl"
 JOURNAL = ".rexbench-pair.pending"
@@ -47,22 +48,6 @@ def _fsync_dir(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-
-
-def _write_temp(target: Path, data: bytes) -> Path:
-    from .io import _create_temp
-
-    fd, tmp = _create_temp(target)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return Path(tmp)
 
 
 def _temps(folder: Path) -> list[Path]:
@@ -98,8 +83,8 @@ def write_pair(folder: Path, results: bytes, per_study: bytes) -> None:
             recover(folder)
             temps: list[Path] = []
             try:
-                temps = [_write_temp(folder / PER_STUDY, per_study), _write_temp(folder / RESULTS, results)]
-                journal = _write_temp(folder / RESULTS, json.dumps(
+                temps = [write_temp(folder / PER_STUDY, per_study), write_temp(folder / RESULTS, results)]
+                journal = write_temp(folder / RESULTS, json.dumps(
                     {PER_STUDY: temps[0].name, RESULTS: temps[1].name}).encode("utf-8"))
                 os.replace(journal, folder / JOURNAL)
                 _fsync_dir(folder)
