@@ -146,7 +146,7 @@ def compute_all(metrics: list[Metric], references: list[str], predictions: list[
 def combine_cached(metric: DerivedMetric, done: dict[str, tuple[MetricOutput, bool]], references: list[str],
                    predictions: list[str], cache: ScoreCache) -> tuple[MetricOutput, bool]:
     key = score_key(metric, references, predictions)
-    hit = cache.get(key)
+    hit = cache.get(key, n=len(references))
     if hit is not None:
         return hit, True
     inputs = {spec: done[m.spec][0].per_study for spec, m in zip(metric.input_specs(), metric.input_metrics())}
