@@ -125,9 +125,23 @@ def write(run: ScoreRun, out_dir: Path, *, submission_id: str | None = None) -> 
 
 def study_values(rows: dict[str, dict[str, Any]], key: str, ids: list[str], corpus_level: bool) -> np.ndarray:
     """One metric's per-study values, or its sufficient statistics for a corpus-level metric, in `ids` order."""
-    if corpus_level:
-        return np.array([rows[i]["stats"][key] for i in ids], dtype=np.float64)
-    return np.array([rows[i][key] for i in ids], dtype=np.float64)
+    try:
+        if corpus_level:
+            return np.array([rows[i]["stats"][key] for i in ids], dtype=np.float64)
+        return np.array([rows[i][key] for i in ids], dtype=np.float64)
+    except (KeyError, TypeError, ValueError):   # a hand-edited per_study.jsonl (no per_study_sha256 to check)
+        bad = next((i for i in ids if not _has_value(rows.get(i), key, corpus_level)), ids[0] if ids else "?")
+        raise InputError(f"per_study.jsonl: study {bad!r} has no numeric {'stats of ' if corpus_level else ''}"
+                         f"{key}; regenerate the results") from None
+
+
+def _has_value(row: Any, key: str, corpus_level: bool) -> bool:
+    try:
+        value = row["stats"][key] if corpus_level else row[key]
+        np.asarray(value, dtype=np.float64)
+        return True
+    except (KeyError, TypeError, ValueError):
+        return False
 
 
 def read_results(path: Path) -> dict[str, Any]:
