@@ -78,3 +78,58 @@ def test_rexrank_preset_expands_to_rexrank_columns_and_reports_what_is_missing(t
     assert result.exit_code == 1 and len(result.error_lines) == 1 and result.stdout == ""
     line = result.error_lines[0]
     assert "radcliq_v1: input radgraph_combined:" in line and "bertscore:" in line and "semb_score:" in line
+
+
+# ---- precision, scoped run options, the CUDA path on CPU ---------------------------------------------
+
+@pytest.mark.parametrize("name, canonical", [("fp32", "float32"), ("float32", "float32"), ("BF16", "bfloat16"),
+                                             ("bfloat16", "bfloat16"), ("fp16", "float16"), ("float16", "float16")])
+def test_dtypes(name, canonical):
+    torch = pytest.importorskip("torch")
+    assert devices.canonical_dtype(name) == canonical
+    assert devices.torch_dtype(name) is getattr(torch, canonical)
+
+
+def test_bad_dtype_and_fp16_on_cpu():
+    with pytest.raises(UnknownMetric, match="dtype 'int8'"):
+        devices.canonical_dtype("int8")
+    with pytest.raises(UnknownMetric, match="float16 needs a CUDA device"):
+        devices.check_dtype_on("cpu", "fp16")
+    devices.check_dtype_on("cuda:0", "fp16")
+    devices.check_dtype_on("cpu", "bf16")
+
+
+def test_runtime_is_scoped_to_the_block(monkeypatch):
+    monkeypatch.setattr(devices, "_DEFAULTS", {"device": "auto", "batch_size": 0})
+    with devices.runtime(device="cpu", batch_size=7):
+        assert devices.current_device() == "cpu" and devices.current_batch_size(64) == 7
+        with devices.runtime(batch_size=3):
+            assert devices.current_batch_size(64) == 3 and devices.chosen("") == "cpu"
+        assert devices.current_batch_size(64) == 7
+    assert devices._DEFAULTS == {"device": "auto", "batch_size": 0}
+    with pytest.raises(UnknownMetric):
+        with devices.runtime(device="tpu"):
+            pass
+    assert devices._DEFAULTS == {"device": "auto", "batch_size": 0}
+
+
+def test_current_device_follows_cuda_availability(monkeypatch):
+    torch = pytest.importorskip("torch")
+    monkeypatch.setattr(devices, "_DEFAULTS", {"device": "auto", "batch_size": 0})
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    assert devices.current_device() == "cuda:0"
+    with devices.runtime(device="cuda:1"):
+        assert devices.current_device() == "cuda:1"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert devices.current_device() == "cpu"
+
+
+def test_checking_a_device_spelling_never_imports_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys; from rexbench import device as d\n"
+            "with d.runtime(device='auto', batch_size=2): pass\n"
+            "print('torch' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
