@@ -33,7 +33,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PAIRS = ROOT.parent / "shared" / "data" / "public_reports" / "pairs.jsonl"
+# ../shared next to the checkout (or two levels up, for a worktree under wt/)
+PAIRS = next((p for p in (ROOT.parent / "shared" / "data" / "public_reports" / "pairs.jsonl",
+                          ROOT.parent.parent / "shared" / "data" / "public_reports" / "pairs.jsonl") if p.is_file()),
+             ROOT.parent / "shared" / "data" / "public_reports" / "pairs.jsonl")
 METRICS = "bleu2_rexrank,bleu,rouge_l,meteor"
 
 
@@ -79,6 +82,8 @@ def write_inputs(pairs: list[tuple[str, str]], folder: Path) -> tuple[Path, Path
 
 def direct(folder: Path) -> None:
     t0 = time.perf_counter()
+    import warnings
+
     import nltk
     import sacrebleu
     from nltk.corpus.reader.wordnet import WordNetCorpusReader
@@ -90,7 +95,13 @@ def direct(folder: Path) -> None:
     hyps = [json.loads(x)["report"] for x in (folder / "predictions.jsonl").read_text().splitlines()]
     nltk_data = Path(os.environ["REXBENCH_CACHE_DIR"]) / "nltk_data"
     nltk.data.path.append(str(nltk_data))
-    wordnet = WordNetCorpusReader(str(nltk_data / "corpora" / "wordnet"), None)
+    from rexbench.nltk_resources import write_punkt_tab  # the punkt_tab files nltk.word_tokenize reads
+
+    write_punkt_tab(folder / "nltk_data")
+    nltk.data.path.insert(0, str(folder / "nltk_data"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wordnet = WordNetCorpusReader(str(nltk_data / "corpora" / "wordnet"), None)
     times = {}
 
     t = time.perf_counter()
@@ -167,6 +178,17 @@ def run_child(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
     return wall, peak[0], out
 
 
+def _per_study_values(rows: list[dict], metric: str) -> list[float]:
+    """Per-study values of one metric from per_study.jsonl rows (one row per study, scores by metric)."""
+    out = []
+    for row in rows:
+        scores = row.get("scores", row)
+        for track in (scores.values() if isinstance(scores, dict) and metric not in scores else [scores]):
+            if isinstance(track, dict) and metric in track:
+                out.append(float(track[metric]))
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=10_000)
@@ -190,7 +212,7 @@ def main() -> None:
         refs, preds = write_inputs(pairs, folder)
         words = sum(len(r.split()) + len(h.split()) for r, h in pairs) / (2 * len(pairs))
         cmd = [rexbench, "score", "--references", str(refs), "-p", str(preds), "-m", METRICS,
-               "--bootstrap", "0", "--no-cache", "--json"]
+               "--bootstrap", "0", "--no-cache", "--json", "--out", str(folder / "out")]
         if args.jobs is not None:
             cmd += ["--jobs", str(args.jobs)]
         d_wall, d_peak, d_out = run_child([sys.executable, __file__, "--direct", str(folder)], env)
@@ -201,15 +223,18 @@ def main() -> None:
             import pstats
 
             pstats.Stats(str(prof)).sort_stats("cumulative").print_stats(35)
+        per_study = [json.loads(x) for x in (folder / "out" / "per_study.jsonl").read_text().splitlines()]
     ref = json.loads(d_out)
     got = json.loads(r_out)["tracks"]
     got = got[next(iter(got))]["metrics"]
     diffs = {}
+    for name, key in (("bleu2_rexrank", "bleu2_rexrank"), ("rouge_l", "rouge_l"), ("meteor", "meteor"),
+                      ("bleu", "bleu_per_study")):
+        values = _per_study_values(per_study, name)
+        diffs[f"{name} per study"] = float(np.max(np.abs(np.asarray(values) - np.asarray(ref["scores"][key]))))
     for name in ("bleu2_rexrank", "rouge_l", "meteor"):
-        diffs[name] = float(np.max(np.abs(np.asarray(got[name]["per_study"] if "per_study" in got[name] else [])
-                                          - np.asarray(ref["scores"][name])))) if "per_study" in got[name] else None
-        diffs[name + " (mean)"] = abs(got[name]["score"] - float(np.mean(ref["scores"][name])))
-    diffs["bleu (corpus)"] = abs(got["bleu"]["score"] - ref["scores"]["bleu"])
+        diffs[name + " mean"] = abs(got[name]["score"] - float(np.mean(ref["scores"][name])))
+    diffs["bleu corpus"] = abs(got["bleu"]["score"] - ref["scores"]["bleu"])
     print(f"pairs: {args.n} (~{words:.0f} words per text), machine: {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
     print(f"direct library loop: {d_wall:7.2f} s wall, peak RSS {d_peak / 2**20:6.0f} MiB  "
           + ", ".join(f"{k} {v:.1f} s" for k, v in ref["times"].items()))

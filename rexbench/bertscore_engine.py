@@ -64,7 +64,8 @@ CHUNK_PAIRS = 512     # pairs per chunk (a multiple of MATCH_BATCH): bounds memo
 TOKEN_BUDGET = 2048   # padded tokens per encoder batch (measured best on CPU between 1k and 4k)
 MAX_BATCH = 128       # texts per encoder batch at most
 SCORES = ("precision", "recall", "f1")
-DTYPES = ("float32", "bfloat16")
+DTYPES = ("float32", "bfloat16", "float16")  # float16 on CUDA only (rexbench.device.check_dtype_on)
+GPU_TOKEN_BUDGET = 32768  # on a GPU, bigger batches pay (same numbers within tolerance; own embedding cache)
 CACHE_FORMAT = 1
 
 
@@ -83,9 +84,10 @@ class RunStats:
 # ---- tokenizer + model -----------------------------------------------------------------------------
 
 class Encoder:
-    """A tokenizer and a model truncated to `layer` layers; `encode` returns float32 token embeddings."""
+    """A tokenizer and a model truncated to `layer` layers on `device`; `encode` returns float32 token
+    embeddings (on the CPU)."""
 
-    def __init__(self, folder: Path, layer: int, dtype: str):
+    def __init__(self, folder: Path, layer: int, dtype: str, device: str = "cpu", max_batch: int = MAX_BATCH):
         import torch
         from transformers import AutoModel, AutoTokenizer, GPT2Tokenizer, RobertaTokenizer
         from transformers.utils import logging as hf_logging
@@ -93,6 +95,9 @@ class Encoder:
         self.folder = folder
         self.layer = layer
         self.dtype = dtype
+        self.device = device
+        self.max_batch = max_batch
+        self.token_budget = TOKEN_BUDGET if device == "cpu" else GPU_TOKEN_BUDGET
         # bert_score.utils.get_tokenizer / get_model, loaded from the local folder only.
         bar = hf_logging.is_progress_bar_enabled()
         hf_logging.disable_progress_bar()  # no "Loading weights" bar on stderr; restored below
@@ -106,9 +111,9 @@ class Encoder:
         if hasattr(model, "decoder") and hasattr(model, "encoder"):
             model = model.encoder
         _truncate_layers(model, layer, folder)
-        if dtype == "bfloat16":
-            model = model.to(torch.bfloat16)
-        self.model = model
+        if dtype != "float32":
+            model = model.to(getattr(torch, dtype))
+        self.model = model.to(device)
         self.byte_level = isinstance(self.tokenizer, (GPT2Tokenizer, RobertaTokenizer))
         self.encoded = 0  # texts encoded by this encoder (tests count cache hits with it)
 
@@ -135,8 +140,9 @@ class Encoder:
         except AttributeError:
             return [tok.cls_token_id, tok.sep_token_id]
 
-    def encode(self, id_lists: Sequence[Sequence[int]]) -> list[np.ndarray]:
-        """Last hidden state of each sequence, (len, hidden) float32, in input order."""
+    def encode(self, id_lists: Sequence[Sequence[int]], on_batch: Progress | None = None) -> list[np.ndarray]:
+        """Last hidden state of each sequence, (len, hidden) float32, in input order; `on_batch(k)` after
+        each forward pass of k texts."""
         import torch
 
         order = sorted(range(len(id_lists)), key=lambda i: (-len(id_lists[i]), i))
@@ -146,7 +152,7 @@ class Encoder:
         with torch.inference_mode():
             while start < len(order):
                 longest = len(id_lists[order[start]])
-                size = max(1, min(MAX_BATCH, TOKEN_BUDGET // max(longest, 1)))
+                size = max(1, min(self.max_batch, self.token_budget // max(longest, 1)))
                 batch = order[start:start + size]
                 start += size
                 ids = torch.full((len(batch), longest), pad, dtype=torch.long)
@@ -155,11 +161,13 @@ class Encoder:
                     seq = id_lists[i]
                     ids[row, :len(seq)] = torch.tensor(seq, dtype=torch.long)
                     mask[row, :len(seq)] = 1
-                hidden = self.model(ids, attention_mask=mask)[0]
-                hidden = hidden.float() if hidden.dtype != torch.float32 else hidden
+                hidden = self.model(ids.to(self.device), attention_mask=mask.to(self.device))[0]
+                hidden = (hidden.float() if hidden.dtype != torch.float32 else hidden).cpu()
                 for row, i in enumerate(batch):
                     out[i] = hidden[row, :len(id_lists[i])].numpy().copy()
                 self.encoded += len(batch)
+                if on_batch is not None:
+                    on_batch(len(batch))
         return out  # type: ignore[return-value]
 
 
@@ -197,17 +205,17 @@ def _truncate_layers(model: Any, layer: int, folder: Path) -> None:
         raise UnknownMetric(f"{folder}: unsupported model architecture for BERTScore")
 
 
-_ENCODERS: OrderedDict[tuple[str, str, int, str], Encoder] = OrderedDict()
+_ENCODERS: OrderedDict[tuple[str, str, int, str, str, int], Encoder] = OrderedDict()
 
 
-def get_encoder(folder: Path, layer: int, dtype: str) -> Encoder:
+def get_encoder(folder: Path, layer: int, dtype: str, device: str = "cpu", max_batch: int = MAX_BATCH) -> Encoder:
     """Load once per process (the two most recently used models stay loaded); a folder whose weights,
     config or tokenizer files changed is loaded again."""
-    key = (str(folder), models.model_identity(folder), layer, dtype)
+    key = (str(folder), models.model_identity(folder), layer, dtype, device, max_batch)
     if key in _ENCODERS:
         _ENCODERS.move_to_end(key)
         return _ENCODERS[key]
-    encoder = Encoder(folder, layer, dtype)
+    encoder = Encoder(folder, layer, dtype, device, max_batch)
     _ENCODERS[key] = encoder
     while len(_ENCODERS) > 2:
         _ENCODERS.popitem(last=False)
@@ -308,12 +316,14 @@ class EmbeddingCache:
         self._arrays: dict[str, np.ndarray] = {}
 
     @staticmethod
-    def folder_for(model_id: str, layer: int, dtype: str) -> Path:
-        """`model_id`: models.model_identity (weights, config and tokenizer files)."""
+    def folder_for(model_id: str, layer: int, dtype: str, batching: str = "") -> Path:
+        """`model_id`: models.model_identity (weights, config and tokenizer files). `batching` names what
+        else shapes the encoder batches (device kind, batch limits): embeddings made under other batches
+        differ in the last digits, so they are kept apart."""
         from importlib.metadata import version
 
         tag = (f"{model_id}|L{layer}|{dtype}|torch {version('torch')}|transformers {version('transformers')}"
-               f"|batching {BATCHING_VERSION}")
+               f"|batching {BATCHING_VERSION}{batching}")
         return cache_dir() / "embeddings" / (hashlib.sha256(tag.encode()).hexdigest()[:24])
 
     def index(self) -> dict[str, tuple[str, int, int]]:
@@ -420,7 +430,8 @@ class _Role:
         self.memo: dict[int, Any] = {}
         self.last_chunk = {u: i // CHUNK_PAIRS for i, u in enumerate(self.index)}
 
-    def load(self, start: int, stop: int, cache: EmbeddingCache | None, stats: RunStats) -> None:
+    def load(self, start: int, stop: int, cache: EmbeddingCache | None, stats: RunStats,
+             on_batch: Progress | None = None) -> None:
         """Embeddings for the texts of pairs [start, stop): from the memo, the cache, or the encoder."""
         import torch
 
@@ -434,7 +445,7 @@ class _Role:
                 todo.append(u)
         if not todo:
             return
-        embs = self.encoder.encode([self.ids[u] for u in todo])
+        embs = self.encoder.encode([self.ids[u] for u in todo], on_batch)
         stats.encoded += len(todo)
         for u, e in zip(todo, embs):
             self.memo[u] = torch.from_numpy(e)
@@ -445,6 +456,25 @@ class _Role:
     def release(self, chunk: int) -> None:
         for u in [u for u in self.memo if self.last_chunk[u] <= chunk]:
             del self.memo[u]
+
+
+class _ChunkProgress:
+    """Moves the bar during a chunk's encoding (each text about half a pair's work), the rest after matching."""
+
+    def __init__(self, progress: Progress | None, pairs: int):
+        self.progress, self.pairs, self.sent, self.texts = progress, pairs, 0, 0
+
+    def texts_encoded(self, k: int) -> None:
+        self.texts += k
+        self._to(min(self.pairs - 1, self.texts // 2))
+
+    def finish(self) -> None:
+        self._to(self.pairs)
+
+    def _to(self, n: int) -> None:
+        if self.progress is not None and n > self.sent:
+            self.progress(n - self.sent)
+            self.sent = n
 
 
 def bertscore(encoder: Encoder, references: list[str], predictions: list[str], *, idf: bool,
@@ -470,8 +500,9 @@ def bertscore(encoder: Encoder, references: list[str], predictions: list[str], *
     out = np.zeros((n, 3), dtype=np.float32)
     for c, start in enumerate(range(0, n, CHUNK_PAIRS)):
         stop = min(n, start + CHUNK_PAIRS)
-        refs.load(start, stop, cache, stats)
-        hyps.load(start, stop, None, stats)
+        ticks = _ChunkProgress(progress, stop - start)
+        refs.load(start, stop, cache, stats, ticks.texts_encoded)
+        hyps.load(start, stop, None, stats, ticks.texts_encoded)
         with torch.no_grad():
             for g in range(start, stop, MATCH_BATCH):
                 h = min(stop, g + MATCH_BATCH)
@@ -484,8 +515,7 @@ def bertscore(encoder: Encoder, references: list[str], predictions: list[str], *
                 out[g:h] = torch.stack((P, R, F), dim=-1).numpy()
         refs.release(c)
         hyps.release(c)
-        if progress is not None:
-            progress(stop - start)
+        ticks.finish()
     if baseline is not None:
         preds = torch.from_numpy(out)
         b = torch.from_numpy(baseline)
@@ -578,10 +608,16 @@ class BertScoreBase(Metric):
             path = self.baseline_path()
             assert path is not None
             baseline = read_baseline(path, p.layer)
-        encoder = get_encoder(folder, p.layer, p.dtype)
+        from .device import check_dtype_on, current_batch_size, current_device
+
+        device = current_device()                 # --device: not in the signature (same numbers within tolerance)
+        check_dtype_on(device, p.dtype)
+        max_batch = current_batch_size(MAX_BATCH)  # --batch-size: texts per forward pass at most
+        encoder = get_encoder(folder, p.layer, p.dtype, device, max_batch)
         cache = None
         if embedding_cache_enabled():
-            cache = EmbeddingCache(EmbeddingCache.folder_for(models.model_identity(folder), p.layer, p.dtype))
+            batching = "" if (device, max_batch) == ("cpu", MAX_BATCH) else f"|{device.split(':')[0]}|max {max_batch}"
+            cache = EmbeddingCache(EmbeddingCache.folder_for(models.model_identity(folder), p.layer, p.dtype, batching))
         self.last_stats = RunStats()
         try:
             prf = bertscore(encoder, references, predictions, idf=p.idf,

@@ -56,6 +56,9 @@ class Metric:
     param_keys: ClassVar[Mapping[str, str]] = {}
     # Params that choose where/how fast a number is computed, not the number: not in spec or signature.
     runtime_params: ClassVar[tuple[str, ...]] = ("device", "batch_size")
+    # Pairwise metrics implement `pair_rows` (one row per pair, from that pair alone) and `from_rows`;
+    # rexbench.parallel then scores each distinct pair once, in chunks, across processes.
+    pairwise: ClassVar[bool] = False
 
     def __init__(self, **params: Any):
         names = {f.name for f in dataclasses.fields(self.Params)}
@@ -94,7 +97,19 @@ class Metric:
 
     def _compute(self, references: list[str], predictions: list[str],
                  progress: Progress | None) -> MetricOutput:
-        raise NotImplementedError
+        if not self.pairwise:
+            raise NotImplementedError
+        from .parallel import pair_rows
+
+        return self.from_rows(pair_rows(self, references, predictions, progress))
+
+    def pair_rows(self, references: list[str], predictions: list[str]) -> np.ndarray:
+        """Pairwise metrics: (n,) per-study values or (n, k) rows, each from its own pair only."""
+        raise NotImplementedError(f"{self.name} is not a pairwise metric")
+
+    def from_rows(self, rows: np.ndarray) -> MetricOutput:
+        """Pairwise metrics: the output from the rows of all pairs (default: rows are per-study values)."""
+        return mean_output(rows)
 
     def aggregate(self, stats: np.ndarray) -> np.ndarray:
         """Corpus score from summed statistics, shape (..., k) -> (...). Corpus-level metrics only."""

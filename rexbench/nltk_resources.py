@@ -55,11 +55,67 @@ def wordnet():
     """
     if not wordnet_ready():
         raise MetricNotReady(wordnet_missing_message())
-    from nltk.corpus.reader.wordnet import WordNetCorpusReader
-
     with nltk_root(), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The multilingual functions", category=UserWarning)
-        return WordNetCorpusReader(str(wordnet_dir()), None)
+        return _reader_class()(str(wordnet_dir()), None)
+
+
+@lru_cache(maxsize=1)
+def _reader_class():
+    """NLTK's WordNetCorpusReader, loading the same data without two costs METEOR never benefits from.
+
+    * `map_wn` reads index.sense twice to map WordNet 3.0 onto itself for Open Multilingual Wordnet
+      lookups; this reader has no OMW data (omw_reader=None), so the map is never consulted.
+    * NLTK reads every file through its SeekableUnicodeStreamReader (a Python-level readline, the
+      bulk of a cold load). The files are read here as bytes with the same byte offsets; NLTK's
+      reader decodes byte lines itself.
+
+    Loading drops from tens of seconds to a few; tests/test_lexical_parity.py checks that the loaded
+    tables equal those of the stock reader.
+    """
+    from nltk.corpus.reader.wordnet import WordNetCorpusReader
+
+    class FastWordNetReader(WordNetCorpusReader):
+        def map_wn(self, version="wordnet"):
+            return None
+
+        def open(self, file):
+            if file not in self._FILES:  # only WordNet's own plain file names take the fast path
+                return super().open(file)
+            return _ByteLines(Path(self._root.path) / file)
+
+    return FastWordNetReader
+
+
+class _ByteLines:
+    """A read-only file yielding str lines, with byte offsets for seek/tell (WordNet's offsets are bytes)."""
+
+    def __init__(self, path: Path):
+        self._f = open(path, "rb")
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._f.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._f.tell()
+
+    def readline(self, size: int = -1) -> str:
+        return self._f.readline(size).decode("utf-8")
+
+    def read(self, size: int = -1) -> str:
+        return self._f.read(size).decode("utf-8")
+
+    def __iter__(self):
+        return (line.decode("utf-8") for line in self._f)
+
+    def close(self) -> None:
+        self._f.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 @contextmanager
@@ -127,11 +183,36 @@ def wordnet_sha256(path: Path | None = None) -> str:
 
 
 def word_tokenize(text: str) -> list[str]:
-    """Exactly nltk.word_tokenize(text) (English Punkt + improved Treebank), with no NLTK data files."""
+    """Exactly nltk.word_tokenize(text) (English Punkt + improved Treebank), with no NLTK data files.
+
+    NLTK splits the text into sentences, then word-tokenises each sentence on its own; reports repeat
+    sentences a lot, so each distinct sentence is word-tokenised once per process.
+    """
+    words = _sentence_words()
+    out: list[str] = []
+    for sent in _punkt_tokenizer().tokenize(text):
+        tokens = words.get(sent)
+        if tokens is None:
+            if len(words) >= SENTENCE_MEMO:
+                words.clear()
+            tokens = words[sent] = tuple(_treebank().tokenize(sent))
+        out.extend(tokens)
+    return out
+
+
+SENTENCE_MEMO = 200_000  # distinct sentences remembered per process (then start over)
+
+
+@lru_cache(maxsize=1)
+def _sentence_words() -> dict[str, tuple[str, ...]]:
+    return {}
+
+
+@lru_cache(maxsize=1)
+def _treebank():
     from nltk.tokenize import NLTKWordTokenizer
 
-    words = NLTKWordTokenizer()
-    return [tok for sent in _punkt_tokenizer().tokenize(text) for tok in words.tokenize(sent)]
+    return NLTKWordTokenizer()
 
 
 def write_punkt_tab(root: Path) -> Path:

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+# The shared folder next to the checkout; $REXBENCH_SHARED_DIR points elsewhere (e.g. from a worktree).
+SHARED = Path(os.environ.get("REXBENCH_SHARED_DIR") or Path(__file__).resolve().parents[2] / "shared")
 IU_XRAY = SHARED / "data" / "public_reports" / "rexrank_iu_xray" / "ReXRank_IUXray_test.json"
 
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"shared data folder {SHARED} is absent")

@@ -26,12 +26,13 @@ class Bleu(Metric):
     description = "Corpus BLEU-4 (sacrebleu corpus_bleu, 13a tokens, exp smoothing), on a 0-1 scale."
     corpus_level = True
     Params = BleuParams
+    pairwise = True
     param_keys = {"tokenize": "tok", "lowercase": "lower", "smooth_method": "smooth"}
 
     def environment(self) -> dict[str, str]:
-        import sacrebleu
+        from importlib.metadata import version  # not `import sacrebleu`: a cache hit needs no import
 
-        return {"sacrebleu": sacrebleu.__version__}
+        return {"sacrebleu": version("sacrebleu")}
 
     def _scorer(self, effective_order: bool):
         from sacrebleu.metrics import BLEU
@@ -39,18 +40,19 @@ class Bleu(Metric):
         return BLEU(tokenize=self.params.tokenize, lowercase=self.params.lowercase,
                     smooth_method=self.params.smooth_method, effective_order=effective_order)
 
-    def _compute(self, references, predictions, progress):
-        corpus = self._scorer(effective_order=False)
-        stats = np.asarray(corpus._extract_corpus_statistics(predictions, [references]), dtype=np.float64)
-        stats = stats.reshape(len(predictions), 2 + 2 * ORDER)
-        score = corpus._compute_score_from_stats(stats.sum(axis=0).astype(np.int64).tolist()).score / 100
-        # Per study: sacrebleu's sentence_bleu (effective order), for distributions and paired tests.
+    def pair_rows(self, references, predictions):
+        """Per pair: sacrebleu's 10 corpus statistics, then its sentence_bleu (effective order), 0-1 scale."""
+        stats = np.asarray(self._scorer(effective_order=False)._extract_corpus_statistics(predictions, [references]),
+                           dtype=np.float64).reshape(len(predictions), 2 + 2 * ORDER)
         sentence = self._scorer(effective_order=True)
-        per_study = np.array([sentence._compute_score_from_stats(row.astype(np.int64).tolist()).score / 100
-                              for row in stats])
-        if progress:
-            progress(len(predictions))
-        return MetricOutput(per_study=per_study, score=score, stats=stats)
+        per_study = [sentence._compute_score_from_stats(row.astype(np.int64).tolist()).score / 100 for row in stats]
+        return np.column_stack([stats, np.asarray(per_study, dtype=np.float64)])
+
+    def from_rows(self, rows):
+        stats, per_study = rows[:, :2 + 2 * ORDER], rows[:, 2 + 2 * ORDER]
+        corpus = self._scorer(effective_order=False)
+        score = corpus._compute_score_from_stats(stats.sum(axis=0).astype(np.int64).tolist()).score / 100
+        return MetricOutput(per_study=np.ascontiguousarray(per_study), score=score, stats=np.ascontiguousarray(stats))
 
     def aggregate(self, stats: np.ndarray) -> np.ndarray:
         """sacrebleu's compute_bleu (no effective order), vectorised over leading axes; 0-1 scale."""

@@ -10,8 +10,9 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 
+import numpy as np
+
 from rexbench.metric import Metric
-from rexbench.metric import mean_output
 
 
 def tokenize(text: str) -> list[str]:
@@ -28,30 +29,34 @@ class Bleu2Rexrank(Metric):
     version = 1
     description = "ReXrank BLEU: sentence BLEU-2 (weights 1/2, 1/2, epsilon-0.1 smoothing) per study, mean over studies."
     Params = NoParams
+    pairwise = True
 
     def environment(self) -> dict[str, str]:
-        import nltk
+        from importlib.metadata import version  # not `import nltk` (seconds): a cache hit needs no import
 
-        return {"tok": "rexrank", "lower": "yes", "smooth": "floor0.1", "nltk": nltk.__version__}
+        return {"tok": "rexrank", "lower": "yes", "smooth": "floor0.1", "nltk": version("nltk")}
 
-    def _compute(self, references, predictions, progress):
+    def pair_rows(self, references, predictions):
         from nltk.translate.bleu_score import SmoothingFunction
         from nltk.translate.bleu_score import sentence_bleu
 
         smoothing = SmoothingFunction(epsilon=0.1).method1
+        tokens: dict[str, list[str]] = {}
+
+        def tok(text: str) -> list[str]:
+            if text not in tokens:
+                tokens[text] = tokenize(text)
+            return tokens[text]
+
         values = []
-        for i, (ref, hyp) in enumerate(zip(references, predictions), start=1):
-            ref_tokens, hyp_tokens = tokenize(ref), tokenize(hyp)
+        for ref, hyp in zip(references, predictions):
+            ref_tokens, hyp_tokens = tok(ref), tok(hyp)
             if not ref_tokens or not hyp_tokens:
                 values.append(0.0)  # fast_bleu gives 0 for an empty side; nltk would warn
             else:
                 values.append(float(sentence_bleu([ref_tokens], hyp_tokens, weights=(0.5, 0.5),
                                                   smoothing_function=smoothing)))
-            if progress and i % 1000 == 0:
-                progress(1000)
-        if progress:
-            progress(len(values) % 1000)
-        return mean_output(values)
+        return np.array(values, dtype=np.float64)
 
 
 if "evaluate" in sys.modules:  # loaded through evaluate.load(): also expose an evaluate.Metric

@@ -9,7 +9,8 @@ from typing import Optional
 import typer
 
 from ..paths import REPO_DIR
-from .common import DEFAULT_METRICS, BootstrapOpt, DataDirOpt, DisplayOpt, SeedOpt, SiteOutOpt, SubmissionsOpt
+from .common import (DEFAULT_METRICS, BatchSizeOpt, BootstrapOpt, DataDirOpt, DeviceOpt, DisplayOpt, ProgressOpt, JobsOpt, SeedOpt,
+                     SiteOutOpt, SubmissionsOpt, compute_options)
 
 
 def ci(
@@ -30,6 +31,10 @@ def ci(
     summary: Optional[Path] = typer.Option(None, "--summary", help="Write the Markdown summary here (it is also "
                                            "appended to $GITHUB_STEP_SUMMARY when that is set)."),
     data_dir: Optional[Path] = DataDirOpt,
+    jobs: Optional[int] = JobsOpt,
+    device: str = DeviceOpt,
+    batch_size: int = BatchSizeOpt,
+    progress: Optional[bool] = ProgressOpt,
 ) -> None:
     """Validate, score and verify new or changed submissions, rebuild the site; non-zero exit on any problem."""
     from ..ci import CiOptions, render_error_summary, render_summary, run_ci
@@ -42,8 +47,9 @@ def ci(
     try:
         options = CiOptions(metrics=parse_list(metrics), bootstrap=bootstrap, seed=seed, regenerate=regenerate,
                             stale=stale, data_dir=data_dir)
-        report = run_ci(submissions_dir, out_dir=out_dir, display_path=display, options=options, base=base,
-                        all_submissions=all_submissions, log=lambda msg: typer.echo(msg, err=True))
+        with compute_options(jobs, device, batch_size, progress):
+            report = run_ci(submissions_dir, out_dir=out_dir, display_path=display, options=options, base=base,
+                            all_submissions=all_submissions, log=lambda msg: typer.echo(msg, err=True))
     except RexbenchError as exc:   # ci could not run at all: say so in the summary too (a PR comment)
         _write_summary(summary, render_error_summary(exc))
         raise

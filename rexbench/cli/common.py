@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Optional
 
@@ -27,6 +29,23 @@ DisplayOpt = typer.Option(REPO_DIR / "leaderboard_site" / "leaderboard.yaml", "-
                           help="Display schema (leaderboard.yaml).")
 BootstrapOpt = typer.Option(1000, "--bootstrap", min=0, help="Bootstrap resamples for CIs (0 = no CIs).")
 SeedOpt = typer.Option(12345, "--seed", min=0, max=2**32 - 1, help="Bootstrap seed (recorded in every signature).")
+# How the work runs (never what is computed: numbers and signatures do not depend on these).
+JobsOpt = typer.Option(None, "--jobs", "-j", help="Processes for CPU-bound metrics (default: one per CPU, at most 8; 1 = in-process).")
+DeviceOpt = typer.Option("auto", "--device", help="Model metrics: auto (CUDA when present), cpu, cuda or cuda:N.")
+BatchSizeOpt = typer.Option(0, "--batch-size", help="Model metrics: texts per batch (0: each metric's default).")
+ProgressOpt = typer.Option(None, "--progress/--no-progress", help="Progress bars on stderr (default: only when stderr is a terminal; REXBENCH_PROGRESS=1 forces them).")
+
+
+@contextmanager
+def compute_options(jobs: Optional[int], device: Optional[str], batch_size: Optional[int],
+                    progress: Optional[bool] = None) -> Iterator[None]:
+    """Apply --jobs/--device/--batch-size/--progress to every metric computed inside the block (checked first)."""
+    from ..device import runtime
+    from ..parallel import session
+    from ..progress import progress_mode
+
+    with runtime(device=device, batch_size=batch_size), progress_mode(progress), session(jobs):
+        yield
 
 
 def resolve_split(split: Optional[str], references: Optional[Path], data_dir: Optional[Path]):

@@ -7,8 +7,8 @@ from typing import Optional
 
 import typer
 
-from .common import (DEFAULT_METRICS, BootstrapOpt, DataDirOpt, SeedOpt, JsonOpt, ReferencesOpt, SplitOpt, TracksOpt, console, fmt,
-                     print_json, resolve_split)
+from .common import (DEFAULT_METRICS, BatchSizeOpt, BootstrapOpt, DataDirOpt, DeviceOpt, ProgressOpt, JobsOpt, SeedOpt, JsonOpt,
+                     ReferencesOpt, SplitOpt, TracksOpt, compute_options, console, fmt, print_json, resolve_split)
 
 
 def _ci_method(value: str) -> str:
@@ -56,12 +56,13 @@ def score(
     ci_method: str = typer.Option("percentile", "--ci-method", callback=_ci_method, help="percentile or bca."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Recompute instead of reading the score cache."),
     submission_id: Optional[str] = typer.Option(None, "--id", help="Submission id recorded in results.json."),
-    device: str = typer.Option("auto", "--device", help="Model metrics: auto (CUDA when present), cpu, cuda or cuda:N."),
-    batch_size: int = typer.Option(0, "--batch-size", help="Model metrics: texts per batch (0: each metric's default)."),
+    device: str = DeviceOpt,
+    batch_size: int = BatchSizeOpt,
     as_json: bool = JsonOpt,
+    jobs: Optional[int] = JobsOpt,
+    progress: Optional[bool] = ProgressOpt,
 ) -> None:
     """Score a predictions file on a split: every metric x track, with bootstrap CIs and signatures."""
-    from .. import device as devices
     from ..cache import ScoreCache
     from ..predictions import read_predictions
     from ..registry import parse_list
@@ -69,14 +70,14 @@ def score(
     from ..scoring import BootstrapConfig, score as run_score
     from ..tracks import parse_tracks
 
-    devices.set_defaults(device=device, batch_size=batch_size)
     ref = resolve_split(split, references, data_dir)
     if out is not None:
         check_out_dir(out, [predictions, ref.source])   # before any work: writable, overwrites no input
     preds = read_predictions(predictions)
     boot = BootstrapConfig(n_resamples=bootstrap, seed=seed, method=ci_method) if bootstrap > 0 else None
-    run = run_score(ref, preds, metrics=parse_list(metrics), tracks=parse_tracks(tracks), bootstrap=boot,
-                    cache=ScoreCache(enabled=not no_cache))
+    with compute_options(jobs, device, batch_size, progress):
+        run = run_score(ref, preds, metrics=parse_list(metrics), tracks=parse_tracks(tracks), bootstrap=boot,
+                        cache=ScoreCache(enabled=not no_cache))
     if out is not None:
         write(run, out, submission_id=submission_id)
     if as_json:
