@@ -592,8 +592,20 @@ class BertScoreBase(Metric):
             env["baseline_sha"] = models.file_sha256(path)[:16] if path is not None else "absent"
         return env
 
+    @property
+    def shard_unit(self) -> int:  # type: ignore[override]
+        """Shards of whole groups keep bert_score's matching groups of 64 pairs intact; idf needs every reference."""
+        return 0 if self.params.idf else MATCH_BATCH
+
     # -- computation ------------------------------------------------------------------------------
     def _compute(self, references: list[str], predictions: list[str], progress: Progress | None) -> MetricOutput:
+        return self.from_rows(self._rows(references, predictions, progress))
+
+    def pair_rows(self, references: list[str], predictions: list[str]) -> np.ndarray:
+        """(n, 3) float64 P, R, F for one shard (rexbench.executors)."""
+        return self._rows(references, predictions, None)
+
+    def _rows(self, references: list[str], predictions: list[str], progress: Progress | None) -> np.ndarray:
         problem = self.readiness()
         if problem:
             raise MetricNotReady(problem)
@@ -626,7 +638,10 @@ class BertScoreBase(Metric):
         finally:
             if cache is not None:
                 cache.close()
-        values = prf.astype(np.float64)
+        return prf.astype(np.float64)
+
+    def from_rows(self, values: np.ndarray) -> MetricOutput:
+        p = self.params
         if not np.isfinite(values).all():
             bad = int(np.flatnonzero(~np.isfinite(values).all(axis=1))[0])
             raise MetricError(f"{self.name}: non-finite BERTScore for study index {bad}")

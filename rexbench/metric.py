@@ -59,6 +59,9 @@ class Metric:
     # Pairwise metrics implement `pair_rows` (one row per pair, from that pair alone) and `from_rows`;
     # rexbench.parallel then scores each distinct pair once, in chunks, across processes.
     pairwise: ClassVar[bool] = False
+    # Model metrics a cluster may split (rexbench.executors): pairs cut at multiples of `shard_unit`,
+    # each shard's `pair_rows` computed by a worker, `from_rows` on all rows; 0 = never split.
+    shard_unit: ClassVar[int] = 0
 
     def __init__(self, **params: Any):
         names = {f.name for f in dataclasses.fields(self.Params)}

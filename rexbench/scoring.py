@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from . import registry
+from . import executors, registry
 from .cache import ScoreCache, cache_key
 from .errors import MetricNotReady
 from .io import sha256_texts
@@ -108,7 +108,7 @@ def compute_cached(metric: Metric, references: list[str], predictions: list[str]
     if hit is not None:
         return hit, True
     with progress_bar(f"{label}{metric.spec}", len(references), enabled=show_progress) as advance:
-        out = metric.compute(references=references, predictions=predictions, progress=advance)
+        out = executors.current().compute(metric, references, predictions, advance)  # local, or sharded on Ray
     cache.put(key, out)
     return out, False
 

@@ -9,8 +9,8 @@ from typing import Optional
 import typer
 
 from ..paths import REPO_DIR
-from .common import (DEFAULT_METRICS, BatchSizeOpt, BootstrapOpt, DataDirOpt, DeviceOpt, DisplayOpt, ProgressOpt, JobsOpt, SeedOpt,
-                     SiteOutOpt, SubmissionsOpt, compute_options)
+from .common import (DEFAULT_METRICS, AddressOpt, BatchSizeOpt, BootstrapOpt, DataDirOpt, DeviceOpt, DisplayOpt,
+                     ExecutorOpt, JobsOpt, ProgressOpt, SeedOpt, SiteOutOpt, SubmissionsOpt, compute_options)
 
 
 def ci(
@@ -35,6 +35,8 @@ def ci(
     device: str = DeviceOpt,
     batch_size: int = BatchSizeOpt,
     progress: Optional[bool] = ProgressOpt,
+    executor: str = ExecutorOpt,
+    address: Optional[str] = AddressOpt,
 ) -> None:
     """Validate, score and verify new or changed submissions, rebuild the site; non-zero exit on any problem."""
     from ..ci import CiOptions, render_error_summary, render_summary, run_ci
@@ -47,7 +49,7 @@ def ci(
     try:
         options = CiOptions(metrics=parse_list(metrics), bootstrap=bootstrap, seed=seed, regenerate=regenerate,
                             stale=stale, data_dir=data_dir)
-        with compute_options(jobs, device, batch_size, progress):
+        with compute_options(jobs, device, batch_size, progress, executor, address):
             report = run_ci(submissions_dir, out_dir=out_dir, display_path=display, options=options, base=base,
                             all_submissions=all_submissions, log=lambda msg: typer.echo(msg, err=True))
     except RexbenchError as exc:   # ci could not run at all: say so in the summary too (a PR comment)

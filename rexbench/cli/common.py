@@ -33,18 +33,24 @@ SeedOpt = typer.Option(12345, "--seed", min=0, max=2**32 - 1, help="Bootstrap se
 JobsOpt = typer.Option(None, "--jobs", "-j", help="Processes for CPU-bound metrics (default: one per CPU, at most 8; 1 = in-process).")
 DeviceOpt = typer.Option("auto", "--device", help="Model metrics: auto (CUDA when present), cpu, cuda or cuda:N.")
 BatchSizeOpt = typer.Option(0, "--batch-size", help="Model metrics: texts per batch (0: each metric's default).")
+ExecutorOpt = typer.Option("local", "--executor", help="local, or ray / ray:N: shard model metrics (BERTScore) over N Ray workers (pip install 'rexbench[ray]').")
+AddressOpt = typer.Option(None, "--address", help="With --executor ray: an existing Ray cluster (e.g. ray://head:10001 or auto); default: a private local instance.")
 ProgressOpt = typer.Option(None, "--progress/--no-progress", help="Progress bars on stderr (default: only when stderr is a terminal; REXBENCH_PROGRESS=1 forces them).")
 
 
 @contextmanager
 def compute_options(jobs: Optional[int], device: Optional[str], batch_size: Optional[int],
-                    progress: Optional[bool] = None) -> Iterator[None]:
-    """Apply --jobs/--device/--batch-size/--progress to every metric computed inside the block (checked first)."""
+                    progress: Optional[bool] = None, executor: str = "local",
+                    address: Optional[str] = None) -> Iterator[None]:
+    """Apply --jobs/--device/--batch-size/--progress/--executor to every metric computed inside the block
+    (each value is checked before any work)."""
+    from .. import executors
     from ..device import runtime
     from ..parallel import session
     from ..progress import progress_mode
 
-    with runtime(device=device, batch_size=batch_size), progress_mode(progress), session(jobs):
+    with runtime(device=device, batch_size=batch_size), progress_mode(progress), session(jobs), \
+            executors.use(executor, address=address):
         yield
 
 

@@ -7,8 +7,9 @@ from typing import Optional
 
 import typer
 
-from .common import (DEFAULT_METRICS, BatchSizeOpt, BootstrapOpt, DataDirOpt, DeviceOpt, ProgressOpt, JobsOpt, SeedOpt, JsonOpt,
-                     ReferencesOpt, SplitOpt, TracksOpt, compute_options, console, fmt, print_json, resolve_split)
+from .common import (DEFAULT_METRICS, AddressOpt, BatchSizeOpt, BootstrapOpt, DataDirOpt, DeviceOpt, ExecutorOpt,
+                     JobsOpt, JsonOpt, ProgressOpt, ReferencesOpt, SeedOpt, SplitOpt, TracksOpt, compute_options,
+                     console, fmt, print_json, resolve_split)
 
 
 def _ci_method(value: str) -> str:
@@ -61,6 +62,8 @@ def score(
     as_json: bool = JsonOpt,
     jobs: Optional[int] = JobsOpt,
     progress: Optional[bool] = ProgressOpt,
+    executor: str = ExecutorOpt,
+    address: Optional[str] = AddressOpt,
 ) -> None:
     """Score a predictions file on a split: every metric x track, with bootstrap CIs and signatures."""
     from ..cache import ScoreCache
@@ -75,7 +78,7 @@ def score(
         check_out_dir(out, [predictions, ref.source])   # before any work: writable, overwrites no input
     preds = read_predictions(predictions)
     boot = BootstrapConfig(n_resamples=bootstrap, seed=seed, method=ci_method) if bootstrap > 0 else None
-    with compute_options(jobs, device, batch_size, progress):
+    with compute_options(jobs, device, batch_size, progress, executor, address):
         run = run_score(ref, preds, metrics=parse_list(metrics), tracks=parse_tracks(tracks), bootstrap=boot,
                         cache=ScoreCache(enabled=not no_cache))
     if out is not None:
