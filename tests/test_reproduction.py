@@ -90,13 +90,21 @@ def _edit_first_row(path: Path, key: str, delta: float) -> None:
 
 @pytest.mark.slow
 def test_ci_accepts_another_thread_count_and_batch_size_and_catches_real_changes(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tmp_cache: Path) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The committed demo results (2 torch threads, 2,048-token encoder batches) reproduce under 1 thread
-    and 512-token batches, from an empty cache; a BERTScore value moved past its tolerance, or a lexical
-    value moved at all, is a mismatch naming the field."""
+    and 512-token batches, from an empty score and embedding cache; a BERTScore value moved past its
+    tolerance, or a lexical value moved at all, is a mismatch naming the field."""
     import torch
 
     from rexbench import bertscore_engine
+    from rexbench.nltk_resources import wordnet_dir, wordnet_ready
+
+    if not wordnet_ready():
+        pytest.skip("WordNet not set up (METEOR is a default metric): run `rexbench setup`")
+    wordnet = wordnet_dir()
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("REXBENCH_CACHE_DIR", str(cache))     # empty: every metric recomputes
+    shutil.copytree(wordnet, cache / "nltk_data" / "corpora" / "wordnet")   # NLTK refuses symlinks out of its path
 
     subs = tmp_path / "submissions"
     _one_track_copy(REPO / "submissions" / "random-train", subs / "random-train", "impression")

@@ -122,7 +122,7 @@ def print_tables(run) -> None:
         for key, ms in track.metrics.items():
             ci = f"[{fmt(ms.ci.low)}, {fmt(ms.ci.high)}]" if ms.ci is not None else "—"
             arrow = "↑ higher" if ms.metric.higher_is_better else "↓ lower"
-            table.add_row(key, fmt(ms.output.score), ci, arrow, "cache" if ms.cached else "computed")
+            table.add_row(key, fmt(ms.output.score), ci, arrow, "cached" if ms.cached else "computed")
         con.print(table)
         for key, ms in track.metrics.items():
             con.print(f"  {ms.signature.format()}", style="dim")
