@@ -415,8 +415,9 @@ def _predictions_changed(sub) -> bool:
 
     for entry, out in zip(sub.splits, _entries(sub)):
         try:
-            recorded = (read_json_lenient(out.results_path).get("submission") or {}).get("predictions_sha256")
-        except (OSError, ValueError, AttributeError):
+            results = read_json_lenient(out.results_path, within=out.results_path.parent)
+            recorded = (results.get("submission") or {}).get("predictions_sha256")
+        except (OSError, ValueError, AttributeError, RexbenchError):
             continue                     # missing or unreadable results: the unchanged check handles them
         if recorded != sha256_file(entry.predictions):
             return True

@@ -159,17 +159,23 @@ def test_rewrites_keep_what_reproduces_and_rewrite_only_what_moved(tmp_path: Pat
     fresh_value = row["rouge_l"]
 
     def commit(rouge: float, bleu: float) -> bytes:
+        """A consistent committed pair, as another machine would have written it."""
+        from rexbench.io import dumps_json, sha256_bytes
+
         row.update(rouge_l=rouge, bleu2_rexrank=bleu)
         data = "\n".join([json.dumps(row, sort_keys=True, ensure_ascii=False), *lines[1:]]) + "\n"
         per_study.write_text(data, encoding="utf-8")
+        doc = json.loads(results.read_text(encoding="utf-8"))
+        doc["per_study_sha256"] = sha256_bytes(data.encode())
+        results.write_text(dumps_json(doc), encoding="utf-8")
         return data.encode()
 
     bleu = row["bleu2_rexrank"]
     drifted = commit(fresh_value + 5e-7, bleu)                 # another machine's value, within 1e-6
     assert write_reproducible(run, out) == [] and per_study.read_bytes() == drifted
     commit(fresh_value + 5e-6, bleu)                           # beyond the tolerance: rewritten
-    assert write_reproducible(run, out) == [per_study]
+    assert write_reproducible(run, out) == [per_study, results]   # results.json: per_study_sha256
     assert json.loads(per_study.read_text(encoding="utf-8").splitlines()[0])["rouge_l"] == fresh_value
     commit(fresh_value, bleu + 1e-15)                          # a lexical (exact) value moved at all
-    assert write_reproducible(run, out) == [per_study]
+    assert write_reproducible(run, out) == [per_study, results]
     assert json.loads(per_study.read_text(encoding="utf-8").splitlines()[0])["bleu2_rexrank"] == bleu
