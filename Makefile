@@ -6,7 +6,7 @@ TORCH_VERSION ?= 2.13.0
 
 .PHONY: setup demo test test-fast site clean mutation
 
-$(BIN)/rexbench: pyproject.toml
+$(BIN)/rexbench: pyproject.toml setup.py
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	# Pin torch first: the CPU build; an unpinned torch may pull a multi-GB CUDA build.

@@ -1,15 +1,19 @@
 """Summarise a finished `mutmut run` (mutmut 3.x, results in mutants/**/*.meta): mutation score per module
 and per function, and the surviving mutants by name (`mutmut show NAME` prints a diff).
 
-Usage: python benchmarks/mutation_summary.py   (after `make mutation`; prints Markdown)
+Usage: python benchmarks/mutation_summary.py [PATTERN ...]   (after `make mutation`; prints Markdown)
+PATTERNs (fnmatch, as for `mutmut run`) restrict the summary to those mutants.
 Killed: a test failed (exit 1) or timed out (a mutant that hangs is caught). Survived: exit 0. Mutants
-with no covering test (33) count as survivors. Skipped/suspicious ones are listed apart.
+with no covering test (33) count as survivors. Mutants never run are left out; skipped/suspicious ones
+are listed apart.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -26,6 +30,10 @@ def main() -> None:
         module = str(meta.relative_to(ROOT)).removesuffix(".meta")
         data = json.loads(meta.read_text())
         for name, code in sorted(data.get("exit_code_by_key", {}).items()):
+            if code is None:              # not run (outside the mutant names given to `mutmut run`)
+                continue
+            if sys.argv[1:] and not any(fnmatch.fnmatch(name, pat) for pat in sys.argv[1:]):
+                continue
             function = re.sub(r"__mutmut_\d+$", "", name)
             if code in KILLED:
                 per_module[module][0] += 1

@@ -6,9 +6,14 @@ One run (docs/submissions.md has the user's view):
    BASE...HEAD` touches (`--base`), or all of them (`--all`). Removed folders are only noted.
 2. Validate each: submission.yaml, its split, and the predictions (exact ids, no empties).
 3. Score it into a temporary folder (metric outputs are cached, so an unchanged rerun is cheap).
-4. Compare with the committed results.json / per_study.jsonl, field by field: a value or signature
-   that does not reproduce is a problem naming the file and the field. Missing results are written;
-   `--regenerate` rewrites them all. Results made by other metric code (a signature's `v`, library
+4. Compare with the committed results.json / per_study.jsonl, field by field, each metric's values
+   within that metric's declared tolerance (rexbench.reproduction): a value or signature that does not
+   reproduce is a problem naming the file and the field; predictions changed since the results were
+   written are said to be so. Missing results are written; `--regenerate` rewrites them, keeping every
+   committed value that reproduces (so the files change only where numbers really moved); the
+   contributor commits what ci writes. `--regenerate` without --base/--all picks the submissions whose
+   predictions changed, or whose results are missing or stale. A submission.yaml that still holds
+   TODO placeholders fails, naming each field. Results made by other metric code (a signature's `v`, library
    or model fields, or the rexbench version differ from what this code produces, or another metric
    set) are *stale*: rescored with `--stale rescore`, rejected with `--stale reject`.
    Submissions outside the check set get the cheap staleness check only (no scoring).
@@ -25,7 +30,6 @@ loaded split is renamed `private-<name>` and loader errors are replaced by a fix
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 import re
 import subprocess
@@ -45,8 +49,6 @@ _PRIVATE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 # part of the metric spec). Every other field (v, library versions, model hashes, rexbench) is the
 # metric's code: a difference there makes the committed results stale.
 RUN_FIELDS = frozenset({"n", "refs", "boot", "seed", "ci"})
-# Numbers reproduce when they agree to this (relative, absolute) tolerance.
-REL_TOL, ABS_TOL = 1e-6, 1e-9
 MAX_FIELD_PROBLEMS = 5
 STALE_POLICIES = ("rescore", "reject")
 SUMMARY_MARKER = "<!-- rexbench-ci-summary -->"
@@ -156,49 +158,6 @@ def metric_code_changed(submissions_dir: Path, base: str) -> bool:
 # ---------------------------------------------------------------------------------------------
 # comparing committed results with a rescore
 # ---------------------------------------------------------------------------------------------
-def _num(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
-
-
-def _same(a: Any, b: Any) -> bool:
-    if _num(a) and _num(b):
-        if isinstance(a, float) or isinstance(b, float):
-            return math.isclose(a, b, rel_tol=REL_TOL, abs_tol=ABS_TOL)
-        return a == b
-    return type(a) is type(b) and a == b
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def diff_fields(committed: Any, fresh: Any, path: str = "", *, skip: frozenset[str] = frozenset()) -> list[str]:
-    """Dotted field paths where `committed` differs from `fresh`, with both values (floats to tolerance)."""
-    out: list[str] = []
-    if isinstance(committed, dict) and isinstance(fresh, dict):
-        for key in sorted(set(committed) | set(fresh), key=str):
-            if key in skip:
-                continue
-            sub = f"{path}.{key}" if path else str(key)
-            if key not in fresh:
-                out.append(f"field {sub} is not in a fresh rescore")
-            elif key not in committed:
-                out.append(f"field {sub} is missing (a fresh rescore has it)")
-            else:
-                out += diff_fields(committed[key], fresh[key], sub, skip=skip)
-        return out
-    if isinstance(committed, list) and isinstance(fresh, list):
-        if len(committed) != len(fresh):
-            return [f"field {path} has {len(committed)} entries but a fresh rescore has {len(fresh)}"]
-        for i, (a, b) in enumerate(zip(committed, fresh)):
-            out += diff_fields(a, b, f"{path}[{i}]", skip=skip)
-        return out
-    if not _same(committed, fresh):
-        out.append(f"field {path} is {_short(committed)} but rescoring gives {_short(fresh)}")
-    return out
-
-
 def _param_keys(metric) -> set[str]:
     return {metric.param_keys.get(f.name, f.name) for f in dataclasses.fields(metric.params)}
 
@@ -254,57 +213,6 @@ def stale_reasons(results: dict[str, Any], metric_specs: list[str]) -> list[str]
     return unique
 
 
-def compare_results(committed: dict[str, Any], fresh: dict[str, Any]) -> list[str]:
-    """Field-level differences between committed and freshly scored results.json (staleness excluded)."""
-    from .signature import parse
-
-    problems = []
-    if committed.get("schema") != fresh.get("schema"):
-        return [f"field schema is {_short(committed.get('schema'))}, expected {fresh.get('schema')!r}"]
-    # signatures: compare fields, not strings
-    for track in sorted(set(committed.get("tracks") or {}) & set(fresh.get("tracks") or {})):
-        cm = committed["tracks"][track].get("metrics") or {}
-        fm = fresh["tracks"][track].get("metrics") or {}
-        for key in sorted(set(cm) & set(fm)):
-            where = f"tracks.{track}.metrics.{key}.signature"
-            try:
-                a = parse(str(cm[key].get("signature", "")))
-            except ValueError:
-                problems.append(f"field {where} is not a readable signature")
-                continue
-            b = parse(str(fm[key]["signature"]))
-            for k, (x, y) in a.differences(b).items():
-                problems.append(f"field {where} has {k}={x} but rescoring gives {k}={y}")
-    problems += diff_fields(committed, fresh, skip=frozenset({"signature", "notice", "per_study_sha256"}))
-    return problems
-
-
-def compare_per_study(committed_path: Path, fresh_path: Path) -> list[str]:
-    from .results import read_per_study
-
-    try:
-        committed = read_per_study(committed_path, verify_pair=False)  # every field is compared below
-    except (OSError, ValueError, KeyError, TypeError, RexbenchError) as exc:
-        return [f"not readable ({type(exc).__name__})"]
-    fresh = read_per_study(fresh_path)
-    problems = []
-    for track in sorted(set(committed) | set(fresh)):
-        if track not in fresh or track not in committed:
-            problems.append(f"track {track} is {'not ' if track not in fresh else 'missing, though '}"
-                            f"in a fresh rescore")
-            continue
-        a, b = committed[track], fresh[track]
-        if set(a) != set(b):
-            extra, missing = sorted(set(a) - set(b)), sorted(set(b) - set(a))
-            problems.append(f"track {track}: {len(extra)} unexpected and {len(missing)} missing study ids "
-                            f"(e.g. {(extra or missing)[0]!r})")
-            continue
-        for sid in sorted(a):
-            for d in diff_fields(a[sid], b[sid]):
-                problems.append(f"track {track}, id {sid!r}: {d}")
-    return problems
-
-
 # ---------------------------------------------------------------------------------------------
 # the run
 # ---------------------------------------------------------------------------------------------
@@ -315,6 +223,7 @@ class SubmissionReport:
     checked: bool = False
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)   # result files this run wrote (the contributor commits them)
     # (split id, track, n, {metric key: (score, low, high)})
     scores: list[tuple[str, str, int, dict[str, tuple[float, float | None, float | None]]]] = field(default_factory=list)
 
@@ -359,6 +268,7 @@ class CiReport:
     metrics: list[str] = field(default_factory=list)
     bootstrap: int = 0
     display: dict[str, Any] | None = None
+    board: dict[str, Any] | None = None   # the rebuilt leaderboard (ranks for the summary)
 
     @property
     def ok(self) -> bool:
@@ -380,14 +290,16 @@ def run_ci(submissions_dir: Path, *, out_dir: Path, display_path: Path, options:
     from .submission import FILENAME, load_submission
 
     log = log or (lambda msg: None)
-    if (base is None) == (not all_submissions):
-        raise RexbenchError("give --base REF (check what changed since REF) or --all")
+    changed_only = base is None and not all_submissions and options.regenerate
+    if (base is None) == (not all_submissions) and not changed_only:
+        raise RexbenchError("give --base REF (check what changed since REF) or --all (or --regenerate alone: "
+                            "rescore the submissions whose predictions changed since their results were written)")
     if options.stale_policy not in STALE_POLICIES:
         raise RexbenchError(f"--stale must be one of {', '.join(STALE_POLICIES)}, not {options.stale!r}")
     if options.bootstrap < 0:
         raise RexbenchError("--bootstrap must be 0 (no CIs) or a positive number of resamples")
     submissions_dir = Path(submissions_dir)
-    mode = "--all" if all_submissions else f"--base {base}"
+    mode = "--all" if all_submissions else (f"--base {base}" if base is not None else "--regenerate")
     report = CiReport(mode=mode, submissions=[], bootstrap=options.bootstrap)
     try:
         from .site import load_display_schema
@@ -403,6 +315,8 @@ def run_ci(submissions_dir: Path, *, out_dir: Path, display_path: Path, options:
     folders = sorted(p for p in submissions_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
     if all_submissions:
         check_ids = [p.name for p in folders]
+    elif changed_only:
+        check_ids = []   # decided per submission below: predictions changed, results missing or stale
     else:
         check_ids = changed_submission_ids(submissions_dir, base)
         if metric_code_changed(submissions_dir, base):
@@ -436,6 +350,9 @@ def run_ci(submissions_dir: Path, *, out_dir: Path, display_path: Path, options:
     with tempfile.TemporaryDirectory(prefix="rexbench-ci-") as tmp:
         for sid, sub in sorted(loaded.items()):
             rep = by_id[sid]
+            if changed_only and not rep.checked and _predictions_changed(sub):
+                rep.checked = True
+                rep.notes.append("predictions changed since the results were written")
             if not rep.checked:
                 # outside the check set: cheap checks only, unless its results are missing or stale
                 why = _unchanged_check(sub, metrics)
@@ -463,6 +380,7 @@ def run_ci(submissions_dir: Path, *, out_dir: Path, display_path: Path, options:
             from .pipeline import build_site_from
             board = build_site_from(site_subs, display_path, out_dir)
             report.site, report.site_submissions = Path(out_dir), len(board.get("submissions", {}))
+            report.board = board
         except Exception as exc:  # noqa: BLE001 - any build failure is a ci problem, reported in the summary
             report.problems.append(_scrub(f"site: the leaderboard did not build: {exc}"))
     report.submissions = [by_id[k] for k in sorted(by_id) if by_id[k].checked]
@@ -489,6 +407,21 @@ def _lines(exc: BaseException, submissions_dir: Path) -> list[str]:
     raw = getattr(exc, "problems", None) or (str(exc).splitlines() or [type(exc).__name__])
     return [_scrub(str(line).replace(root, "").replace(str(submissions_dir) + os.sep,
                                                          submissions_dir.name + os.sep)) for line in raw]
+
+
+def _predictions_changed(sub) -> bool:
+    """Whether a predictions file's sha256 differs from the one its committed results.json records."""
+    from .io import read_json_lenient, sha256_file
+
+    for entry, out in zip(sub.splits, _entries(sub)):
+        try:
+            results = read_json_lenient(out.results_path, within=out.results_path.parent)
+            recorded = (results.get("submission") or {}).get("predictions_sha256")
+        except (OSError, ValueError, AttributeError, RexbenchError):
+            continue                     # missing or unreadable results: the unchanged check handles them
+        if recorded != sha256_file(entry.predictions):
+            return True
+    return False
 
 
 def _unchanged_check(sub, metrics: list[str]) -> list[str] | None:
@@ -531,24 +464,37 @@ def withhold_ids(problems: list[str], hidden: set[str]) -> list[str]:
     return [line if n == 1 else f"{line} ({n} studies)" for line, n in counts.items()]
 
 
+def todo_fields(text: str) -> list[str]:
+    """Fields of a submission.yaml whose line still carries a TODO mark (comment lines are not fields)."""
+    fields = []
+    for line in text.splitlines():
+        body = line.strip()
+        if "TODO" in body and not body.startswith("#"):
+            key = body.lstrip("- ").split(":", 1)[0].strip()
+            fields.append(key or body)
+    return fields
+
+
 def _check_one(sub, rep: SubmissionReport, tmp: Path, *, metrics: list[str], boot, options: CiOptions,
                cache, submissions_dir: Path, show_progress: bool | None, hidden: set[str],
                defer_private: bool) -> None:
     from .io import read_json_lenient
-    from .pair import write_pair
     from .predictions import read_predictions, validate
+    from .reproduction import compare_per_study, compare_results, tolerances_of, write_reproducible
     from .results import read_results, write
     from .scoring import score
 
     entries = _entries(sub)
     paths = [e.results_path for e in entries]
+    rel_yaml = f"{_rel(sub.folder, submissions_dir)}/submission.yaml"
     if len(set(paths)) != len(paths):
         rep.status = "invalid"
-        rep.problems.append(f"{_rel(sub.folder, submissions_dir)}/submission.yaml: splits: one split per "
+        rep.problems.append(f"{rel_yaml}: splits: one split per "
                             f"submission folder (its results.json would be shared); make one submission per split")
         return
-    if "TODO" in (sub.folder / "submission.yaml").read_text(encoding="utf-8"):
-        rep.notes.append("submission.yaml still has TODO placeholders")
+    for key in todo_fields((sub.folder / "submission.yaml").read_text(encoding="utf-8")):
+        rep.problems.append(f"{rel_yaml}: field {key} still holds a TODO placeholder: fill it in and delete the "
+                            f"TODO mark")
     # 1. validate everything before scoring anything
     runs = []
     for entry, out in zip(sub.splits, entries):
@@ -584,11 +530,11 @@ def _check_one(sub, rep: SubmissionReport, tmp: Path, *, metrics: list[str], boo
             return
         fresh = tmp / str(i)
         write(run, fresh, submission_id=sub.id)
-        fresh_dirs.append((out, fresh))
+        fresh_dirs.append((out, fresh, run))
         _collect_scores(rep, read_results(fresh / "results.json"))
-    # 3. compare with what is committed, or write
+    # 3. compare with what is committed, or write (keeping every committed value that reproduces)
     statuses = []
-    for out, fresh in fresh_dirs:
+    for out, fresh, run in fresh_dirs:
         rel_results = _rel(out.results_path, submissions_dir)
         rel_per_study = _rel(out.per_study_path, submissions_dir)
         committed_exists = out.results_path.is_file() or out.per_study_path.is_file()
@@ -600,7 +546,15 @@ def _check_one(sub, rep: SubmissionReport, tmp: Path, *, metrics: list[str], boo
                     raise ValueError("not a JSON object")
             except (OSError, ValueError, RexbenchError) as exc:
                 rep.problems.append(f"{rel_results}: not readable ({type(exc).__name__}); "
-                                    f"regenerate it, never edit it by hand")
+                                    f"regenerate it (`rexbench ci --regenerate`), never edit it by hand")
+                statuses.append("mismatch")
+                continue
+            fresh_results = read_results(fresh / "results.json")
+            was = (committed.get("submission") or {}).get("predictions_sha256")
+            if was != fresh_results["submission"]["predictions_sha256"]:
+                rep.problems.append(f"{rel_results}: the predictions changed since the results were written: run "
+                                    f"`rexbench ci --regenerate --base REF` (or `rexbench ci --regenerate`) "
+                                    f"and commit the results")
                 statuses.append("mismatch")
                 continue
             why = stale_reasons(committed, metrics)
@@ -615,10 +569,11 @@ def _check_one(sub, rep: SubmissionReport, tmp: Path, *, metrics: list[str], boo
                 statuses.append("rescored")
                 write_fresh = True
             else:
-                diffs = [f"{rel_results}: {d}" for d in compare_results(committed, read_results(fresh / "results.json"))]
+                tolerances = tolerances_of(run)
+                diffs = [f"{rel_results}: {d}" for d in compare_results(committed, fresh_results, tolerances)]
                 if out.per_study_path.is_file():
                     diffs += [f"{rel_per_study}: {d}" for d in compare_per_study(out.per_study_path,
-                                                                                 fresh / "per_study.jsonl")]
+                                                                                 fresh / "per_study.jsonl", tolerances)]
                 else:
                     diffs.append(f"{rel_per_study}: missing (results.json is committed without it)")
                 if diffs:
@@ -626,16 +581,24 @@ def _check_one(sub, rep: SubmissionReport, tmp: Path, *, metrics: list[str], boo
                     if len(diffs) > len(shown):
                         shown.append(f"... and {len(diffs) - len(shown)} more field(s) that do not reproduce")
                     rep.problems += shown
-                    rep.problems.append(f"{rel_results}: the committed results do not reproduce: results are "
-                                        f"generated (`rexbench ci --regenerate`), never edited by hand")
+                    rep.problems.append(f"{rel_results}: the committed results do not reproduce within each "
+                                        f"metric's declared tolerance: results are generated "
+                                        f"(`rexbench ci --regenerate`), never edited by hand")
                     statuses.append("mismatch")
                     continue
                 statuses.append("reproduced")
         else:
             statuses.append("regenerated" if committed_exists else "scored")
         if write_fresh:
-            write_pair(out.results_path.parent, (fresh / "results.json").read_bytes(),
-                       (fresh / "per_study.jsonl").read_bytes())
+            changed = write_reproducible(run, out.results_path.parent, submission_id=sub.id)
+            if changed:
+                names = " and ".join(_rel(p, submissions_dir) for p in changed)
+                rep.written += [_rel(p, submissions_dir) for p in changed]
+                rep.notes.append(f"wrote {names}: commit them with the submission")
+            else:
+                rep.notes.append(f"{rel_results}: the committed results reproduce; files left unchanged")
+                if statuses[-1] == "regenerated":
+                    statuses[-1] = "reproduced"
     order = ["mismatch", "stale", "rescored", "regenerated", "scored", "reproduced"]
     rep.status = next(s for s in order if s in statuses) if statuses else "error"
 
@@ -680,11 +643,12 @@ def render_summary(report: CiReport) -> str:
                  f"rexbench {__version__}.")
     lines.append("")
     if checked:
-        lines += ["| submission | status | split | track | n | main score (95% CI) |", "|---|---|---|---|---|---|"]
+        lines += ["| submission | status | split | track | n | main score (95% CI) | rank |",
+                  "|---|---|---|---|---|---|---|"]
         for s in checked:
             status = STATUS_TEXT.get(s.status, s.status)
             if not s.scores:
-                lines.append(f"| {md(s.id)} | {status} | — | — | — | — |")
+                lines.append(f"| {md(s.id)} | {status} | — | — | — | — | — |")
             for split, track, n, values in s.scores:
                 main = _main_metric(display, track, values)
                 cell = "—"
@@ -693,7 +657,8 @@ def render_summary(report: CiReport) -> str:
                     cell = f"{md(names.get(main) or main)} {_fmt(score)}"
                     if low is not None:
                         cell += f" ({_fmt(low)}–{_fmt(high)})"
-                lines.append(f"| {md(s.id)} | {status} | {md(split)} | {md(track)} | {n} | {cell} |")
+                lines.append(f"| {md(s.id)} | {status} | {md(split)} | {md(track)} | {n} | {cell} | "
+                             f"{md(rank_text(report.board, s.id, split, track))} |")
         lines.append("")
         scored = [s for s in checked if s.scores]
         if scored:
@@ -725,6 +690,27 @@ def render_summary(report: CiReport) -> str:
     else:
         lines.append("Site not rebuilt.")
     return "\n".join(lines) + "\n"
+
+
+def rank_of(board: dict | None, submission: str, split: str, track: str) -> tuple[int | None, int, str] | None:
+    """(rank or None if unranked, ranked rows, main metric) of a submission on the built leaderboard."""
+    for sp in (board or {}).get("splits", []):
+        t = sp["tracks"].get(track) if sp.get("id") == split else None
+        if not t:
+            continue
+        ranked = [r for r in t["rows"] if r.get("rank") is not None]
+        for r in t["rows"]:
+            if r["submission"] == submission:
+                return r.get("rank"), len(ranked), t.get("main_metric") or ""
+    return None
+
+
+def rank_text(board: dict | None, submission: str, split: str, track: str) -> str:
+    found = rank_of(board, submission, split, track)
+    if found is None:
+        return "—"
+    rank, of, metric = found
+    return f"unranked (no {metric})" if rank is None else f"{rank} of {of}"
 
 
 def render_error_summary(exc: BaseException) -> str:

@@ -56,6 +56,10 @@ class Metric:
     param_keys: ClassVar[Mapping[str, str]] = {}
     # Params that choose where/how fast a number is computed, not the number: not in spec or signature.
     runtime_params: ClassVar[tuple[str, ...]] = ("device", "batch_size")
+    # How exactly a score reproduces across machines (absolute, on per-study values and the corpus score;
+    # signature field `tol`). 0: bit for bit (lexical and rule metrics). Model metrics declare the drift
+    # they measured across thread counts, batch sizes and CPUs (see their cards); `rexbench ci` uses it.
+    tolerance: ClassVar[float] = 0.0
     # Pairwise metrics implement `pair_rows` (one row per pair, from that pair alone) and `from_rows`;
     # rexbench.parallel then scores each distinct pair once, in chunks, across processes.
     pairwise: ClassVar[bool] = False
@@ -82,7 +86,7 @@ class Metric:
         return {}
 
     def signature_fields(self) -> dict[str, str]:
-        fields: dict[str, str] = {"v": str(self.version)}
+        fields: dict[str, str] = {"v": str(self.version), "tol": f"{self.tolerance:g}"}
         for f in dataclasses.fields(self.params):
             if f.name not in self.runtime_params:
                 fields[self.param_keys.get(f.name, f.name)] = format_value(getattr(self.params, f.name))

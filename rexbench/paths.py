@@ -1,4 +1,12 @@
-"""Where rexbench keeps things on disk. All overridable by environment variables."""
+"""Where rexbench keeps things on disk. All overridable by environment variables.
+
+Two kinds of places:
+  * resources that ship with rexbench (metric folders, the default display schema, the two GitHub
+    workflows): in a source checkout they are read where they live (metrics/, leaderboard_site/,
+    .github/workflows/); a built wheel carries copies under rexbench/_bundled/ (setup.py's build_py).
+  * the leaderboard project a user works in (submissions/, leaderboard_site/): found from the working
+    directory, never from where the package is installed (see rexbench.project).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +15,13 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent
+BUNDLED_DIR = PACKAGE_DIR / "_bundled"
+
+
+def resource(relative: str) -> Path:
+    """A file or folder shipped with rexbench, by its path in the source repository (e.g. `metrics`)."""
+    bundled = BUNDLED_DIR / relative
+    return bundled if BUNDLED_DIR.is_dir() else REPO_DIR / relative
 
 
 def cache_dir() -> Path:
@@ -21,7 +36,7 @@ def cache_dir() -> Path:
 def metrics_dir() -> Path:
     """The folder holding one sub-folder per metric (REXBENCH_METRICS_DIR overrides)."""
     env = os.environ.get("REXBENCH_METRICS_DIR")
-    return Path(env).expanduser() if env else REPO_DIR / "metrics"
+    return Path(env).expanduser() if env else resource("metrics")
 
 
 def demo_split_dir() -> Path:

@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from .cache import ScoreCache
-from .leaderboard import Entry, build_leaderboard, entries_for
+from .leaderboard import build_leaderboard, entries_for
 from .predictions import read_predictions
-from .results import write
 from .scoring import BootstrapConfig, score
 from .splits import load_split
 from .submission import Submission, discover, load_submission
@@ -20,14 +19,20 @@ def load_all(submissions_dir: Path) -> list[Submission]:
 
 def score_submission(sub: Submission, *, metrics: list[str], bootstrap: BootstrapConfig | None,
                      data_dir: Path | None = None, cache: ScoreCache | None = None,
-                     show_progress: bool | None = None) -> list[Entry]:
-    """Score every split of a submission and write its results.json / per_study.jsonl."""
+                     show_progress: bool | None = None) -> list[Path]:
+    """Score every split of a submission into its results.json / per_study.jsonl.
+
+    Committed values that reproduce (within each metric's tolerance) are kept; returns the files that changed.
+    """
+    from .reproduction import write_reproducible
+
+    changed: list[Path] = []
     for entry, out in zip(sub.splits, entries_for(sub)):
         split = load_split(entry.split, data_dir=data_dir)
         run = score(split, read_predictions(entry.predictions, within=sub.folder), metrics=metrics, tracks=entry.tracks,
                     bootstrap=bootstrap, cache=cache, show_progress=show_progress)
-        write(run, out.results_path.parent, submission_id=sub.id)
-    return entries_for(sub)
+        changed += write_reproducible(run, out.results_path.parent, submission_id=sub.id)
+    return changed
 
 
 def build_site_from(submissions: list[Submission], display_path: Path, out_dir: Path) -> dict[str, Any]:

@@ -58,9 +58,22 @@ def available() -> dict[str, MetricInfo]:
 def info(name: str) -> MetricInfo:
     metrics = available()
     if name not in metrics:
+        near = suggestions(name, list(metrics))
+        hint = f"; did you mean {' or '.join(near)}?" if near else ""
         known = ", ".join(metrics) or "none"
-        raise UnknownMetric(f"unknown metric {name!r} (available: {known})")
+        raise UnknownMetric(f"unknown metric {name!r}{hint} (available: {known})")
     return metrics[name]
+
+
+def suggestions(name: str, names: list[str]) -> list[str]:
+    """Metric names close to `name`: equal ignoring case, containing it, or similarly spelled."""
+    import difflib
+
+    low = name.lower().replace("-", "_")
+    found = [n for n in names if n.lower() == low]
+    found += [n for n in names if low and low in n.lower() and n not in found]
+    found += [n for n in difflib.get_close_matches(low, names, n=3, cutoff=0.6) if n not in found]
+    return found[:4]
 
 
 @lru_cache(maxsize=None)

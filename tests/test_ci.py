@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import yaml
 
-from rexbench.ci import SUMMARY_MARKER, diff_fields, md
+from rexbench.ci import SUMMARY_MARKER, md
 
 from .conftest import CHEAP_METRICS, REPO, CliResult, invoke, write_jsonl
 
@@ -161,6 +161,21 @@ def test_valid_submission_passes_and_updates_the_site(repo: Repo, tmp_path: Path
                   "--split", "demo:test", "--predictions", preds, "--submissions", repo.subs)
     assert made.exit_code == 0, made.text
     repo.commit("add good-model")
+    # TODO placeholders left in submission.yaml fail the check, naming each field
+    todo = repo.workflow(WORKFLOW_COMMANDS[0])
+    assert todo.exit_code == 1 and "good-model: invalid" in todo.stdout
+    assert {line.split(": field ")[1].split()[0] for line in todo.error_lines if "TODO" in line} == {
+        "date", "license", "description", "trained_on"}, todo.stderr
+    yaml_path = repo.subs / "good-model" / "submission.yaml"
+    filled = []
+    for line in yaml_path.read_text(encoding="utf-8").splitlines():
+        key = line.split(":", 1)[0]
+        if "TODO" in line and not line.startswith("#"):
+            line = {"date": "date: 2026-11-26", "license": "license: CC-BY-4.0",
+                    "description": "description: A test model.", "trained_on": "trained_on: [demo]"}[key]
+        filled.append(line)
+    yaml_path.write_text("\n".join(filled) + "\n", encoding="utf-8")
+    repo.commit("fill in good-model")
     step_summary = tmp_path / "step-summary.md"
     step_summary.write_text("earlier step\n", encoding="utf-8")
 
@@ -171,9 +186,10 @@ def test_valid_submission_passes_and_updates_the_site(repo: Repo, tmp_path: Path
     summary = repo.summary()
     assert summary.startswith(SUMMARY_MARKER) and "all checks passed" in summary
     assert "| good-model | ✅ scored (new results) | demo-test | findings | 390 |" in summary
+    assert " of 2 |" in summary                               # where it ranks on each track
     assert "| normal-template |" not in summary            # unchanged: on the site, not re-checked
     assert "BLEU 0." in summary and "–" in summary           # main score with its CI
-    assert "TODO placeholders" in summary                     # new-submission flags what to fill in
+    assert "commit them with the submission" in summary      # ci's results are the contributor's to commit
     assert step_summary.read_text(encoding="utf-8") == "earlier step\n" + summary
     assert (repo.subs / "good-model" / "results.json").is_file()
     text = site_text(repo.site)
@@ -305,6 +321,32 @@ def test_regenerate_rewrites_results_that_do_not_reproduce(repo: Repo) -> None:
     assert results_path.read_bytes() == good                  # deterministic, byte for byte
 
 
+def test_changed_predictions_are_named_and_regenerate_alone_rescores_them(repo: Repo) -> None:
+    preds = repo.subs / "normal-template" / "predictions.jsonl"
+    rows = preds.read_text(encoding="utf-8").splitlines()
+    first = json.loads(rows[0])
+    first["impression"] = "Small right pleural effusion."
+    preds.write_text("\n".join([json.dumps(first), *rows[1:]]) + "\n", encoding="utf-8")
+    repo.commit("new predictions")
+
+    res = repo.ci("--all")
+    assert res.exit_code == 1
+    assert any("normal-template/results.json: the predictions changed since the results were written: run "
+               "`rexbench ci --regenerate --base REF`" in line for line in res.error_lines), res.stderr
+    assert "by hand" not in res.stderr
+
+    repo.add("good-model")           # results missing: --regenerate alone scores it too
+    repo.commit("add good-model")
+    res = repo.ci("--regenerate", "--summary", "s.md")
+    assert res.exit_code == 0, res.text
+    assert "normal-template: regenerated" in res.stdout and "good-model: scored" in res.stdout
+    assert "commit them with the submission: git add submissions/" in res.stdout
+    assert "predictions changed since the results were written" in repo.summary("s.md")
+    assert repo.ci("--all").exit_code == 0
+    again = repo.ci("--regenerate")                      # nothing changed since: nothing checked
+    assert again.exit_code == 0 and "normal-template:" not in again.stdout
+
+
 def test_removed_submission_is_noted(repo: Repo) -> None:
     repo.add("good-model")
     repo.commit("add")
@@ -323,7 +365,9 @@ def test_bad_arguments(repo: Repo) -> None:
     assert res.exit_code == 1 and "git diff" in res.stderr and "Traceback" not in res.text
     res = repo.ci("--all", "--stale", "ignore")
     assert res.exit_code == 1 and "--stale must be one of rescore, reject" in res.stderr
-    res = invoke("ci", "--all", "--submissions", repo.subs, "--metrics", "no_such_metric", "--summary", "s.md")
+    res = invoke("ci", "--all", "--submissions", repo.subs, "--display", DISPLAY, "--out", repo.site,
+                 "--metrics", "no_such_metric",
+                 "--summary", "s.md")
     assert res.exit_code == 1 and "no_such_metric" in res.stderr
     assert "could not run" in repo.summary("s.md") and "no\\_such\\_metric" in repo.summary("s.md")
 
@@ -548,16 +592,6 @@ def test_import_rexrank_errors_name_the_line(tmp_path: Path, body: str, message:
 # ---------------------------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------------------------
-def test_diff_fields_names_paths_and_tolerates_rounding() -> None:
-    fresh = {"a": {"b": [1.0, 2.0], "s": "x"}, "n": 3}
-    assert diff_fields({"a": {"b": [1.0 + 1e-12, 2.0], "s": "x"}, "n": 3}, fresh) == []
-    assert diff_fields({"a": {"b": [1.0, 2.5], "s": "x"}, "n": 3}, fresh) == [
-        "field a.b[1] is 2.5 but rescoring gives 2.0"]
-    assert diff_fields({"a": {"b": [1.0, 2.0]}, "n": 3, "z": 1}, fresh) == [
-        "field a.s is missing (a fresh rescore has it)", "field z is not in a fresh rescore"]
-    assert diff_fields({"n": True}, {"n": 1}) == ["field n is True but rescoring gives 1"]
-
-
 def test_markdown_escaping_of_untrusted_text() -> None:
     assert md("<img src=x> | [a](b) @team `x`") == r"\<img src=x\> \| \[a\](b) @" + "\u200b" + r"team \`x\`"
     assert md("two\nlines") == "two lines"

@@ -161,3 +161,41 @@ def test_rank_intervals_stay_inside_planted_clusters(n_clusters, per_cluster):
     if per_cluster > 1:                     # equal systems: their ranks are uncertain within the cluster
         widths = [r.high - r.low for r in out]
         assert np.median(widths) >= per_cluster // 3
+
+
+def test_t_test_record_and_confidence_bounds():
+    a, b = np.array([0.2, 0.5, 0.9, 0.4]), np.array([0.1, 0.6, 0.7, 0.2])
+    res = st.paired_t_test(a, b, higher_is_better=False, confidence=0.9)
+    ref = sps.ttest_rel(a, b)
+    ci = ref.confidence_interval(0.9)
+    assert res.to_dict() == {"test": "jackknife_t", "score_a": pytest.approx(0.5), "score_b": pytest.approx(0.4),
+                             "diff": pytest.approx(0.1), "p_value": pytest.approx(ref.pvalue, rel=1e-9),
+                             "low": pytest.approx(ci.low, rel=1e-9), "high": pytest.approx(ci.high, rel=1e-9),
+                             "better": "b", "higher_is_better": False, "n_resamples": 0, "seed": None,
+                             "confidence": 0.9, "method": "t"}
+    assert st.paired_t_test(a, b).better == "a"
+    one = st.paired_t_test([0.3], [0.1])
+    assert (one.low, one.high) == (pytest.approx(0.2), pytest.approx(0.2))     # no spread to measure
+    for bad in (0.0, 1.0, 1.5):
+        with pytest.raises(ValueError, match=r"^confidence must be in \(0, 1\)"):
+            st.paired_t_test(a, b, confidence=bad)
+
+
+def test_pairwise_tests_two_systems_near_identical_and_argument_checks():
+    rng = np.random.default_rng(9)
+    a = rng.random(50)
+    systems = {"a": a, "b": a + 0.01 + rng.normal(0, 0.02, 50), "c": a + 1e-9 * rng.normal(size=50)}
+    two = st.PairwiseTests.of({"a": systems["a"], "b": systems["b"]})
+    assert two.test("a", "b")[0] == pytest.approx(st.paired_t_test(systems["a"], systems["b"]).p_value, rel=1e-9)
+    assert two.test("a", "b")[0] < 0.05
+    # a and c differ by ~1e-9: the Gram shortcut cancels, the direct sum must give the t-test's p
+    three = st.PairwiseTests.of(systems)
+    assert three.test("a", "c")[0] == pytest.approx(st.paired_t_test(systems["a"], systems["c"]).p_value, rel=1e-6)
+    tg = st.tie_groups({"a": systems["a"], "b": systems["b"]}, higher_is_better=False)
+    assert tg.groups == (("a",), ("b",)) and tg.family_size == 1
+    for bad in (0.0, 1.0, 1.5):
+        with pytest.raises(ValueError, match=r"^alpha must be in \(0, 1\)"):
+            st.tie_groups(systems, higher_is_better=True, alpha=bad)
+    with pytest.raises(ValueError, match="^tie_groups: `tests` were made for other systems$"):
+        st.tie_groups(systems, higher_is_better=True, tests=two)
+    assert st.tie_groups({}, higher_is_better=True).groups == ()

@@ -39,7 +39,7 @@ class ChexpertF1Params:
 
 class ChexpertF1(Metric):
     name = "chexpert_f1"
-    version = 1
+    version = 2
     description = ("F1 of CheXpert observation labels (rule-based labeler) of prediction vs reference; "
                    "default micro over 14 labels, uncertain = positive.")
     corpus_level = True

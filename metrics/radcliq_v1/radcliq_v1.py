@@ -63,6 +63,13 @@ class RadCliQV1(DerivedMetric):
     def input_specs(self) -> tuple[str, ...]:
         return INPUTS
 
+    @property
+    def tolerance(self) -> float:  # type: ignore[override]
+        """First order: each input's declared tolerance through its |coefficient| / scale."""
+        from rexbench import registry
+
+        return float(sum(abs(c / s) * registry.load(n).tolerance for n, c, s in zip(INPUTS, COEF, SCALE)))
+
     def environment(self) -> dict[str, str]:
         return {"model": "crm-radcliq-v1"}
 

@@ -35,6 +35,7 @@ class RaTEScoreMetric(Metric):
                    "ratescore extra and both models.")
     Params = RaTEScoreParams
     param_keys = {"affinity_matrix": "matrix", "ner_model": "ner"}
+    tolerance = 1e-5   # cosines of float32 BioLORD embeddings, as BERTScore's (card: Reproduction)
 
     def __init__(self, **params):
         super().__init__(**params)

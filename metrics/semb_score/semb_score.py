@@ -29,6 +29,7 @@ class SembScore(Metric):
                    "(CXR-Report-Metric); needs the chexbert extra and chexbert.pth.")
     value_range = (-1.0, 1.0)
     Params = SembScoreParams
+    tolerance = 1e-5   # a cosine of float32 encoder outputs, as BERTScore's (card: Reproduction)
 
     def readiness(self):
         return chexbert.readiness(self.params.checkpoint, self.params.bert, self.name)

@@ -33,6 +33,18 @@ def _root(version: bool = typer.Option(False, "--version", callback=_version, is
     """rexbench: score report-generation predictions and build the leaderboard."""
 
 
+def _flag_type_hidden() -> None:
+    """Flags take no value: show no `<bool>` type beside them in --help (typer's rich help shows one)."""
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+
+    def display_type_rich(self, ctx):  # type: ignore[no-untyped-def]
+        return None if self.is_flag else shown(self, ctx)
+
+    TyperOption.display_type_rich = display_type_rich
+
+
 def _handled(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Report RexbenchError as `error: <message>` on stderr with exit code 1, never a traceback.
 
@@ -67,9 +79,10 @@ def _wrap_all(typer_app: typer.Typer) -> None:
 
 
 def _register() -> None:
-    from . import ci, compare, data, demo, label, leaderboard, metrics, models, score, setup, submissions
+    _flag_type_hidden()
+    from . import ci, compare, data, demo, init, label, leaderboard, metrics, models, score, setup, submissions
 
-    for module in (score, compare, metrics, data, label, models, setup, demo, leaderboard, submissions, ci):
+    for module in (score, compare, metrics, data, label, models, setup, demo, init, leaderboard, submissions, ci):
         module.register(app)
     _wrap_all(app)
 

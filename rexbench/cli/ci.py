@@ -8,18 +8,19 @@ from typing import Optional
 
 import typer
 
-from ..paths import REPO_DIR
 from .common import (DEFAULT_METRICS, AddressOpt, BatchSizeOpt, BootstrapOpt, DataDirOpt, DeviceOpt, DisplayOpt,
-                     ExecutorOpt, JobsOpt, ProgressOpt, SeedOpt, SiteOutOpt, SubmissionsOpt, compute_options)
+                     ExecutorOpt, JobsOpt, ProgressOpt, ProjectOpt, SeedOpt, SiteOutOpt, SubmissionsOpt,
+                     compute_options, project_paths)
 
 
 def ci(
     base: Optional[str] = typer.Option(None, "--base", help="Check the submissions changed since this git ref "
                                        "(git diff --name-only REF...HEAD -- submissions/)."),
     all_submissions: bool = typer.Option(False, "--all", help="Check every submission."),
-    submissions_dir: Path = SubmissionsOpt,
-    out_dir: Path = SiteOutOpt,
-    display: Path = DisplayOpt,
+    project: Optional[Path] = ProjectOpt,
+    submissions_dir: Optional[Path] = SubmissionsOpt,
+    out_dir: Optional[Path] = SiteOutOpt,
+    display: Optional[Path] = DisplayOpt,
     metrics: str = typer.Option(",".join(DEFAULT_METRICS), "--metrics", "-m", help="Metrics every submission is scored with."),
     bootstrap: int = BootstrapOpt,
     seed: int = SeedOpt,
@@ -47,6 +48,7 @@ def ci(
     if summary is not None:
         require_writable_file(summary, option="--summary")   # before the work, not after it
     try:
+        submissions_dir, display, out_dir = project_paths(project, submissions_dir, display, out_dir)
         options = CiOptions(metrics=parse_list(metrics), bootstrap=bootstrap, seed=seed, regenerate=regenerate,
                             stale=stale, data_dir=data_dir)
         with compute_options(jobs, device, batch_size, progress, executor, address):
@@ -56,9 +58,17 @@ def ci(
         _write_summary(summary, render_error_summary(exc))
         raise
     _write_summary(summary, render_summary(report))
+    from ..ci import rank_text
+
     for sub in report.submissions:
         if sub.checked:
             typer.echo(f"{sub.id}: {sub.status}")
+            for split, track, _n, _values in sub.scores:
+                typer.echo(f"  {split} {track}: rank {rank_text(report.board, sub.id, split, track)}")
+    written = [path for sub in report.submissions for path in sub.written]
+    if written:
+        typer.echo(f"wrote {len(written)} result file(s); commit them with the submission: "
+                   f"git add {' '.join(written)}")
     if report.site is not None:
         typer.echo(f"site: {report.site / 'index.html'} ({report.site_submissions} submissions)")
     if summary is not None:
@@ -90,12 +100,17 @@ def import_rexrank(
     out: Optional[Path] = typer.Option(None, "--out", help="JSON to write or update (default: "
                                        "leaderboard_site/reported/<dataset>.json)."),
     source_url: Optional[str] = typer.Option(None, "--source-url", help="Where the CSV came from (recorded)."),
+    project: Optional[Path] = ProjectOpt,
 ) -> None:
     """Import ReXrank's reported scores as "reported, not reproduced" rows (no CIs) for the leaderboard."""
     from ..rexrank_import import import_csv
 
+    default_dir = None
+    if out is None:
+        from ..project import find
+        default_dir = find(project).reported
     path, data, track_id = import_csv(csv_path, dataset=dataset, track=track, out=out, source_url=source_url,
-                                      default_dir=REPO_DIR / "leaderboard_site" / "reported")
+                                      default_dir=default_dir)
     rows = data["tracks"][track_id]["rows"]
     typer.echo(f"wrote {len(rows)} reported rows for {data['dataset']} / {track_id} to {path}")
 

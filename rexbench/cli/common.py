@@ -11,7 +11,6 @@ from typing import Any, Optional
 import typer
 
 from ..errors import RexbenchError
-from ..paths import REPO_DIR
 
 # The metrics `rexbench score` runs when --metrics is not given. Fixed: never depends on what is installed.
 DEFAULT_METRICS = ("bleu2_rexrank", "bleu", "rouge_l", "meteor", "bertscore_minilm", "chexpert_f1")
@@ -23,10 +22,12 @@ JsonOpt = typer.Option(False, "--json", help="Print machine-readable JSON on std
 TracksOpt = typer.Option("all", "--tracks", "-t", help="Comma-separated tracks: findings, impression, findings_impression, report (or all).")
 
 
-SubmissionsOpt = typer.Option(REPO_DIR / "submissions", "--submissions", help="Folder of submissions.")
-SiteOutOpt = typer.Option(REPO_DIR / "leaderboard_site" / "build", "--out", help="Site output folder.")
-DisplayOpt = typer.Option(REPO_DIR / "leaderboard_site" / "leaderboard.yaml", "--display",
-                          help="Display schema (leaderboard.yaml).")
+ProjectOpt = typer.Option(None, "--project",
+                          help="Leaderboard project folder (default: the nearest folder holding "
+                               "leaderboard_site/leaderboard.yaml, from here upwards; $REXBENCH_PROJECT).")
+SubmissionsOpt = typer.Option(None, "--submissions", help="Folder of submissions (default: the project's submissions/).")
+SiteOutOpt = typer.Option(None, "--out", help="Site output folder (default: the project's leaderboard_site/build/).")
+DisplayOpt = typer.Option(None, "--display", help="Display schema (default: the project's leaderboard_site/leaderboard.yaml).")
 BootstrapOpt = typer.Option(1000, "--bootstrap", min=0, help="Bootstrap resamples for CIs (0 = no CIs).")
 SeedOpt = typer.Option(12345, "--seed", min=0, max=2**32 - 1, help="Bootstrap seed (recorded in every signature).")
 # How the work runs (never what is computed: numbers and signatures do not depend on these).
@@ -54,6 +55,19 @@ def compute_options(jobs: Optional[int], device: Optional[str], batch_size: Opti
         yield
 
 
+def project_paths(project: Optional[Path], submissions: Optional[Path] = None, display: Optional[Path] = None,
+                  out: Optional[Path] = None) -> tuple[Path, Path, Path]:
+    """(submissions, display schema, site folder): the ones given, the others from the leaderboard project."""
+    if submissions is None or display is None or out is None:
+        from ..project import find
+
+        found = find(project)
+        submissions = submissions or found.submissions
+        display = display or found.display
+        out = out or found.site_out
+    return submissions, display, out
+
+
 def resolve_split(split: Optional[str], references: Optional[Path], data_dir: Optional[Path]):
     from ..splits import load_split
 
@@ -63,6 +77,43 @@ def resolve_split(split: Optional[str], references: Optional[Path], data_dir: Op
     if not spec:
         raise RexbenchError("no split given: pass --split demo:test (or another split) or --references FILE")
     return load_split(spec, data_dir=data_dir)
+
+
+def check_predictions(preds, split, tracks: tuple[str, ...], spec: Optional[str], data_dir: Optional[Path]):
+    """predictions.validate, with a first line that says how many ids match (and which split they fit)."""
+    from ..errors import InputError
+    from ..predictions import validate
+
+    try:
+        return validate(preds, split, tracks)
+    except InputError as exc:
+        inside = sum(1 for i in preds.entries if i in split.by_id)
+        if inside == len(preds.entries) == len(split.studies):
+            raise                                   # the ids match; the problems are empty reports
+        line = (f"{preds.path}: {inside} of {len(preds.entries)} ids are in split {spec or split.id} "
+                f"({len(split.studies)} studies)")
+        better = _better_split(set(preds.entries), spec, inside, data_dir)
+        raise InputError([line + (f"; did you mean {better}?" if better else ""), *exc.problems]) from None
+
+
+def _better_split(ids: set[str], spec: Optional[str], inside: int, data_dir: Optional[Path]) -> Optional[str]:
+    """Another split of the same dataset holding more of `ids` (checked only for dataset:split specs)."""
+    from ..splits import SPLIT_NAMES, load_split
+
+    kind, sep, name = (spec or "").partition(":")
+    if not sep or kind not in ("demo", "rexgradient"):
+        return None
+    best, best_n = None, inside
+    for other in SPLIT_NAMES:
+        if other == name:
+            continue
+        try:
+            n = len(ids & set(load_split(f"{kind}:{other}", data_dir=data_dir).by_id))
+        except RexbenchError:
+            continue
+        if n > best_n:
+            best, best_n = f"{kind}:{other}", n
+    return best
 
 
 def print_json(obj: Any) -> None:

@@ -6,13 +6,17 @@ from pathlib import Path
 
 import typer
 
-from .common import DEFAULT_METRICS, BootstrapOpt, DisplayOpt, SeedOpt, SiteOutOpt, SubmissionsOpt
+from typing import Optional
+
+from .common import (DEFAULT_METRICS, BootstrapOpt, DisplayOpt, ProjectOpt, SeedOpt, SiteOutOpt, SubmissionsOpt,
+                     project_paths)
 
 
 def demo(
-    submissions_dir: Path = SubmissionsOpt,
-    out_dir: Path = SiteOutOpt,
-    display: Path = DisplayOpt,
+    project: Optional[Path] = ProjectOpt,
+    submissions_dir: Optional[Path] = SubmissionsOpt,
+    out_dir: Optional[Path] = SiteOutOpt,
+    display: Optional[Path] = DisplayOpt,
     metrics: str = typer.Option(",".join(DEFAULT_METRICS), "--metrics", "-m", help="Metrics to score."),
     bootstrap: int = BootstrapOpt,
     seed: int = SeedOpt,
@@ -22,6 +26,7 @@ def demo(
     from ..registry import parse_list
     from ..scoring import BootstrapConfig, load_metrics
 
+    submissions_dir, display, out_dir = project_paths(project, submissions_dir, display, out_dir)
     specs = parse_list(metrics)
     load_metrics(specs)  # fail before any work if a metric cannot run here
     subs = [s for s in load_all(submissions_dir) if all(e.split.startswith("demo:") for e in s.splits)]
@@ -29,11 +34,18 @@ def demo(
         typer.echo(f"error: no demo submissions (split demo:*) under {submissions_dir}", err=True)
         raise typer.Exit(1)
     boot = BootstrapConfig(n_resamples=bootstrap, seed=seed) if bootstrap > 0 else None
+    changed = []
     for sub in subs:
         typer.echo(f"scoring {sub.id} ...", err=True)
-        score_submission(sub, metrics=specs, bootstrap=boot)
+        changed += score_submission(sub, metrics=specs, bootstrap=boot)
     board = build_site_from(subs, display, out_dir)
     typer.echo(f"{len(subs)} submissions scored; leaderboard: {out_dir / 'index.html'}")
+    if changed:
+        typer.echo(f"rewrote {len(changed)} result file(s) whose numbers changed beyond their metric's tolerance:")
+        for path in changed:
+            typer.echo(f"  {path}")
+    else:
+        typer.echo("the committed results reproduce (within each metric's declared tolerance): no file changed")
     for split in board["splits"]:
         for track, t in split["tracks"].items():
             top = [r["submission"] for r in t["rows"] if r["rank"] == 1]

@@ -6,19 +6,23 @@ from pathlib import Path
 
 import typer
 
-from .common import DisplayOpt, SiteOutOpt, SubmissionsOpt
+from typing import Optional
+
+from .common import DisplayOpt, ProjectOpt, SiteOutOpt, SubmissionsOpt, project_paths
 
 leaderboard_app = typer.Typer(help="Build and serve the static leaderboard site.", no_args_is_help=True)
 
 
 @leaderboard_app.command("build")
-def build(submissions_dir: Path = SubmissionsOpt, out_dir: Path = SiteOutOpt, display: Path = DisplayOpt,
+def build(project: Optional[Path] = ProjectOpt, submissions_dir: Optional[Path] = SubmissionsOpt,
+          out_dir: Optional[Path] = SiteOutOpt, display: Optional[Path] = DisplayOpt,
           check: bool = typer.Option(False, "--check", help="Only check that the site would build (writes nothing).")) -> None:
     """Render the site from the submissions' committed results (no scoring)."""
     import tempfile
 
     from ..pipeline import build_site_from, load_all
 
+    submissions_dir, display, out_dir = project_paths(project, submissions_dir, display, out_dir)
     subs = load_all(submissions_dir)
     if check:
         with tempfile.TemporaryDirectory() as tmp:
@@ -30,13 +34,15 @@ def build(submissions_dir: Path = SubmissionsOpt, out_dir: Path = SiteOutOpt, di
 
 
 @leaderboard_app.command("serve")
-def serve(out_dir: Path = SiteOutOpt, host: str = typer.Option("127.0.0.1", "--host"),
-          port: int = typer.Option(8000, "--port")) -> None:
+def serve(project: Optional[Path] = ProjectOpt, out_dir: Optional[Path] = SiteOutOpt,
+          host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port")) -> None:
     """Serve the built site on a local port (Ctrl-C to stop)."""
     from ..site import serve as run
 
-    typer.echo(f"serving {out_dir} on http://{host}:{port}/", err=True)
-    run(out_dir, host=host, port=port)
+    if out_dir is None:
+        from ..project import find
+        out_dir = find(project).site_out
+    run(out_dir, host=host, port=port)   # prints the one banner
 
 
 def register(app: typer.Typer) -> None:

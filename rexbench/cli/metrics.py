@@ -19,7 +19,7 @@ def _describe(name: str) -> dict:
     return {
         "name": name, "version": cls.version, "description": cls.description,
         "higher_is_better": cls.higher_is_better, "corpus_level": cls.corpus_level,
-        "range": list(cls.value_range),
+        "range": list(cls.value_range), "tolerance": metric.tolerance,
         "params": {f.name: getattr(metric.params, f.name) for f in dataclasses.fields(metric.params)},
         "ready": metric.readiness() is None, "readiness": metric.readiness(),
         "folder": str(registry.info(name).folder),
@@ -38,10 +38,11 @@ def list_metrics(as_json: bool = JsonOpt) -> None:
         print_json(rows)
         return
     table = Table(title="rexbench metrics", title_justify="left")
-    for col in ("metric", "v", "dir", "ready", "description"):
+    for col in ("metric", "v", "better", "reproduces", "ready", "description"):
         table.add_column(col)
     for r in rows:
-        table.add_row(r["name"], str(r["version"]), "↑" if r["higher_is_better"] else "↓",
+        table.add_row(r["name"], str(r["version"]), "↑ higher" if r["higher_is_better"] else "↓ lower",
+                      f"±{r['tolerance']:g}" if r["tolerance"] else "exactly",
                       "yes" if r["ready"] else "no", r["description"])
     console().print(table)
     for r in rows:
@@ -62,6 +63,8 @@ def show(name: str = typer.Argument(..., help="Metric name (see `rexbench metric
         return
     typer.echo(card.read_text(encoding="utf-8") if card.is_file() else f"# {info['name']}\n")
     typer.echo("Parameters (defaults): " + (", ".join(f"{k}={v}" for k, v in info["params"].items()) or "none"))
+    typer.echo("Reproduces: " + (f"within ±{info['tolerance']:g} (absolute) across machines" if info["tolerance"]
+                                 else "exactly (bit for bit) across machines"))
     typer.echo(f"Direction: {'higher' if info['higher_is_better'] else 'lower'} is better; "
                f"{'corpus-level' if info['corpus_level'] else 'mean of per-study values'}")
     typer.echo("Ready: yes" if info["ready"] else f"Ready: no — {info['readiness']}")

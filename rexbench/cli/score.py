@@ -8,8 +8,8 @@ from typing import Optional
 import typer
 
 from .common import (DEFAULT_METRICS, AddressOpt, BatchSizeOpt, BootstrapOpt, DataDirOpt, DeviceOpt, ExecutorOpt,
-                     JobsOpt, JsonOpt, ProgressOpt, ReferencesOpt, SeedOpt, SplitOpt, TracksOpt, compute_options,
-                     console, fmt, print_json, resolve_split)
+                     JobsOpt, JsonOpt, ProgressOpt, ReferencesOpt, SeedOpt, SplitOpt, TracksOpt, check_predictions,
+                     compute_options, console, fmt, print_json, resolve_split)
 
 
 def _ci_method(value: str) -> str:
@@ -27,12 +27,19 @@ def validate(
     as_json: bool = JsonOpt,
 ) -> None:
     """Check a predictions file against a split: exact ids, no duplicates, no empty reports."""
-    from ..predictions import read_predictions, validate as check
+    from ..errors import RexbenchError
+    from ..predictions import read_predictions
     from ..tracks import parse_tracks
 
-    ref = resolve_split(split, references, data_dir)
-    preds = read_predictions(predictions)
-    aligned = check(preds, ref, parse_tracks(tracks))
+    try:
+        ref = resolve_split(split, references, data_dir)
+        preds = read_predictions(predictions)
+        aligned = check_predictions(preds, ref, parse_tracks(tracks), split, data_dir)
+    except RexbenchError as exc:
+        if as_json:   # the problems as JSON on stdout, the same lines as `error:` on stderr, exit 1
+            print_json({"ok": False, "predictions": str(predictions),
+                        "problems": getattr(exc, "problems", None) or str(exc).splitlines()})
+        raise
     summary = {"ok": True, "predictions": str(predictions), "format": preds.format, "split": ref.id,
                "split_sha256": ref.sha256, "n_predictions": len(preds.entries),
                "tracks": {t: len(a.ids) for t, a in aligned.items()}}
@@ -69,7 +76,8 @@ def score(
     from ..cache import ScoreCache
     from ..predictions import read_predictions
     from ..registry import parse_list
-    from ..results import build_results, check_out_dir, write
+    from ..reproduction import write_reproducible
+    from ..results import build_results, check_out_dir
     from ..scoring import BootstrapConfig, score as run_score
     from ..tracks import parse_tracks
 
@@ -77,18 +85,31 @@ def score(
     if out is not None:
         check_out_dir(out, [predictions, ref.source])   # before any work: writable, overwrites no input
     preds = read_predictions(predictions)
+    check_predictions(preds, ref, parse_tracks(tracks), split, data_dir)
     boot = BootstrapConfig(n_resamples=bootstrap, seed=seed, method=ci_method) if bootstrap > 0 else None
     with compute_options(jobs, device, batch_size, progress, executor, address):
         run = run_score(ref, preds, metrics=parse_list(metrics), tracks=parse_tracks(tracks), bootstrap=boot,
                         cache=ScoreCache(enabled=not no_cache))
-    if out is not None:
-        write(run, out, submission_id=submission_id)
+    changed = write_reproducible(run, out, submission_id=submission_id) if out is not None else []
     if as_json:
         print_json(build_results(run, submission_id=submission_id))
         return
     print_tables(run)
+    small = {name: t.n for name, t in run.tracks.items() if t.n < SMALL_N}
+    if boot is not None and small:
+        typer.echo(f"warning: {', '.join(f'{k} n={n}' for k, n in small.items())}: confidence intervals from fewer "
+                   f"than {SMALL_N} studies are unreliable (bootstrap percentile intervals undercover at small n)",
+                   err=True)
     if out is not None:
-        typer.echo(f"wrote {out / 'results.json'} and {out / 'per_study.jsonl'}", err=True)
+        if changed:
+            typer.echo(f"wrote {' and '.join(str(p) for p in changed)}", err=True)
+        else:
+            typer.echo(f"{out}: the results there reproduce (within each metric's tolerance); left unchanged", err=True)
+
+
+# Below this many studies a track's CIs come with a warning: the same bound under which subgroups get
+# no CI at all (results.SUBGROUP_MIN_N), where percentile bootstrap intervals are known to undercover.
+SMALL_N = 30
 
 
 def print_tables(run) -> None:
@@ -99,12 +120,13 @@ def print_tables(run) -> None:
     con = console()
     for name, track in run.tracks.items():
         table = Table(title=f"{run.split.id} · {TRACK_NAMES[name]} · n={track.n}", title_justify="left")
-        for col, justify in (("metric", "left"), ("score", "right"), ("95% CI", "right"), ("", "center"), ("", "left")):
+        for col, justify in (("metric", "left"), ("score", "right"), ("95% CI", "right"), ("better", "center"),
+                             ("from", "left")):
             table.add_column(col, justify=justify)
         for key, ms in track.metrics.items():
-            ci = f"[{fmt(ms.ci.low)}, {fmt(ms.ci.high)}]" if ms.ci is not None else ""
-            arrow = "↑" if ms.metric.higher_is_better else "↓"
-            table.add_row(key, fmt(ms.output.score), ci, arrow, "cached" if ms.cached else "")
+            ci = f"[{fmt(ms.ci.low)}, {fmt(ms.ci.high)}]" if ms.ci is not None else "—"
+            arrow = "↑ higher" if ms.metric.higher_is_better else "↓ lower"
+            table.add_row(key, fmt(ms.output.score), ci, arrow, "cached" if ms.cached else "computed")
         con.print(table)
         for key, ms in track.metrics.items():
             con.print(f"  {ms.signature.format()}", style="dim")

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from .common import DataDirOpt, SubmissionsOpt
+from .common import DataDirOpt, ProjectOpt, SubmissionsOpt
 
 DEFAULT_LICENSE = "CC-BY-4.0"
 
@@ -44,10 +44,14 @@ def new_submission(
     license_id: Optional[str] = typer.Option(None, "--license", help=f"License of the predictions file (SPDX id; default {DEFAULT_LICENSE}, flagged TODO)."),
     date: Optional[str] = typer.Option(None, "--date", help="YYYY-MM-DD (default: today)."),
     url: Optional[str] = typer.Option(None, "--url", help="Model page (http/https)."),
-    submissions_dir: Path = SubmissionsOpt,
+    project: Optional[Path] = ProjectOpt,
+    submissions_dir: Optional[Path] = SubmissionsOpt,
     data_dir: Optional[Path] = DataDirOpt,
 ) -> None:
     """Scaffold submissions/ID/: copy the predictions in, write a valid submission.yaml, validate both."""
+    if submissions_dir is None:
+        from ..project import find
+        submissions_dir = find(project).submissions
     folder = scaffold(submission_id, model_name=model_name, institution=institution, split=split,
                       predictions=predictions, tracks=tracks, license_id=license_id, date=date, url=url,
                       submissions_dir=submissions_dir, data_dir=data_dir)

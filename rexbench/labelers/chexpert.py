@@ -3,17 +3,21 @@
 How a report is labelled
   1. Lower-case; drop header sections that are not findings (indication, history, comparison, ...);
      split into sentences (".", ";", ":", blank lines, numbered items; decimals like "1.5 cm" kept).
+     Only the first MAX_REPORT_CHARS characters are read and a longer "sentence" is cut every
+     MAX_SENTENCE_WORDS words, so the cost is linear in report length (hostile input included).
   2. Find mentions with one compiled pattern (phrases.py): each match names one or more observations
      (or an "other finding", or nothing: an unmention such as "pericardial effusion").
   3. Find cues with a second compiled pattern: negation, uncertainty, pseudo-negation ("no change in")
      and scope breaks ("but", "however", "although", ";", "with", ", likely ..."). A mention's clause
-     runs from the previous break to the next one.
-  4. Decide each mention, in CheXpert's order:
+     runs from the previous break to the next one, so a negation covers a whole list ("no A, suspicious
+     B or C"); a modifier inside the list is no break.
+  4. Decide each mention, in CheXpert's order (a device's "tip" is always positive: only a device has one):
        a. uncertainty that outranks negation ("cannot exclude X", "X is not excluded", "no new X")
        b. negation: a negation cue earlier in the clause ("no", "without", "resolution of"), one right
           before it ("normal heart size"), or one shortly after it ("X has resolved", "X is normal")
-       c. uncertainty: a cue earlier in the clause ("possible", "likely", "may", "concerning for"),
-          shortly after it ("X is suspected"), "X versus Y", "X or Y", or a hedged phrase
+       c. uncertainty: a cue earlier in the clause ("possible", "less likely", "may", "concerning for"),
+          shortly after it ("X is suspected"), "X versus Y", "X or Y", or a hedged phrase. As in
+          CheXpert, "likely X" and "consistent with X" are positive.
        d. size/contour attributes ("heart size", "mediastinal contours") need a qualifier: enlarged
           -> positive, stable/unchanged -> uncertain, none -> not a mention
        e. otherwise positive.
@@ -62,7 +66,7 @@ _FINDING_SLOTS = [i for i in range(N_OBS + 1) if i not in (_NO_FINDING, _SUPPORT
 POST_WINDOW = 6        # words after a mention in which a trailing cue ("... is not seen") counts
 NEAR_WINDOW = 2        # words between a "near" cue ("normal") and the mention
 ADJACENT_WINDOW = 3    # words between "X" and "versus"
-ATTR_BEFORE = 3        # words before a size/contour phrase searched for a qualifier
+ATTR_BEFORE = 4        # words before a size/contour phrase searched for a qualifier ("stable appearance of the")
 ATTR_AFTER = 6         # words after it
 
 # Bounds that keep the cost linear in report length and small on hostile input (real reports are a
@@ -83,6 +87,7 @@ class _MentionKind:
     attribute: bool = False
     hedged: bool = False
     heart_failure: bool = False
+    present: bool = False           # positive whatever the cues ("the tip is not well seen")
 
 
 @dataclass(frozen=True)
@@ -194,6 +199,8 @@ def _compiled() -> tuple[re.Pattern[str], list[_MentionKind], re.Pattern[str], l
         kind = _MentionKind(tuple(_OBS_INDEX[o] for o in obs),
                             hedged=pat in P.HEDGED, heart_failure=pat in P.HEART_FAILURE)
         entries.append((pat, kind))
+    for pat, obs in P.TIPS:
+        entries.append((pat, _MentionKind(tuple(_OBS_INDEX[o] for o in obs), present=True)))
     for pat, obs in P.ATTRIBUTES:
         entries.append((pat, _MentionKind(tuple(_OBS_INDEX[o] for o in obs), attribute=True)))
     for pat in P.OTHER_FINDINGS:
@@ -224,6 +231,7 @@ _SPLIT_RE = re.compile(r"(?<!\d)\.(?!\d)|\.(?=\s|$)|[!;:]|\n\s*\n|\n(?=\s*(?:\d+
 _ENLARGED_RE = re.compile(P.ENLARGED)
 _STABLE_RE = re.compile(P.STABLE)
 _VS_RE = re.compile(r"\bvs\.")
+_SPACED_HYPHEN_RE = re.compile(r"(?<=\w) - (?=\w)")   # tokenised reports: "air - space", "left - sided"
 _BETWEEN_COMMA_RE = re.compile(r"\s*,\s*(?:[\w-]+\s+){0,3}\Z")
 _OXFORD_OR_RE = re.compile(r",\s*or\s")
 
@@ -236,9 +244,14 @@ def sentences(text: str) -> list[str]:
     so that the work per report is linear in its length.
     """
     t = text[:MAX_REPORT_CHARS].lower()
-    t = _SPACE_RUN_RE.sub(_collapse_space, t)  # bounds the "\\s*" of the header pattern
-    t = _VS_RE.sub("vs", t)
-    t = _HEADER_RE.sub(" ", t)
+    if "\n" in t or "  " in t:
+        t = _SPACE_RUN_RE.sub(_collapse_space, t)  # bounds the leading "\s*" of the header pattern
+    if "vs." in t:
+        t = _VS_RE.sub("vs", t)
+    if " - " in t:
+        t = _SPACED_HYPHEN_RE.sub("-", t)
+    if ":" in t:
+        t = _HEADER_RE.sub(" ", t)
     out = []
     for part in _SPLIT_RE.split(t):
         words = part.split()
@@ -304,7 +317,9 @@ def _analyse_sentence(s: str, explain: bool):
     starts = []
     for w in _WORD_RE.finditer(s):
         starts.append(w.start())
-    in_mention = [0] * len(starts)
+    # IU X-ray's anonymisation token hides a word: it neither counts as a word between a cue and a
+    # mention nor names anything.
+    in_mention = [1 if s.startswith("xxxx", a) else 0 for a in starts]
     for (a, b, _k) in ments:
         lo = bisect.bisect_left(starts, a)
         hi = bisect.bisect_left(starts, b)
@@ -379,14 +394,18 @@ def _analyse_sentence(s: str, explain: bool):
                         continue
                     if k.post == "unc_attr" and not kind.attribute:
                         continue
+                    if k.post == "neg" and k.pre and i + 1 < n and ments[i + 1][0] >= cb and gap(cb, ments[i + 1][0]) <= NEAR_WINDOW:
+                        continue  # "X and resolved Y": the cue modifies the mention after it
                     return s[ca:cb], "after"
             return None
 
         status = POSITIVE
         cue = None
         rule = "no cue"
-        hit = first({"unc_first"}, {"unc_first"})
-        if hit:
+        hit = None if kind.present else first({"unc_first"}, {"unc_first"})
+        if kind.present:
+            rule = "a device's tip: the device is present"
+        elif hit:
             status, cue, rule = UNCERTAIN, hit[0], f"uncertainty {hit[1]} (outranks negation)"
         else:
             hit = first({"neg", "neg_near"}, {"neg"})
@@ -408,7 +427,9 @@ def _analyse_sentence(s: str, explain: bool):
                     we = min(hi, starts[we_idx] if we_idx < len(starts) else len(s))
                     window = s[ws:we]
                     q = _ENLARGED_RE.search(window)
-                    if q:
+                    if q and kind.hedged:
+                        status, cue, rule = UNCERTAIN, q.group(0), "size qualifier of a hedged phrase (at most uncertain)"
+                    elif q:
                         status, cue, rule = POSITIVE, q.group(0), "size qualifier"
                     else:
                         q = _STABLE_RE.search(window)

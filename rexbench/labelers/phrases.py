@@ -11,6 +11,7 @@ Mentions
                stable/unchanged -> uncertain; a bare "the heart" is no mention at all.
   HEDGED       phrases that are at most uncertain (CheXpert: "vascular congestion" -> Edema uncertain).
   HEART_FAILURE  phrases that also make Cardiomegaly uncertain when positive or uncertain ("chf").
+  TIPS         a device's tip: Support Devices, positive whatever the cues ("the tip is not well seen").
   OTHER_FINDINGS  abnormalities outside the 13 pathologies; positive or uncertain ones rule out
                "No Finding" (emphysema, scoliosis, hiatal hernia, ...).
   UNMENTIONS   phrases that look like a mention but are not ("pericardial effusion", "kerley b lines").
@@ -53,21 +54,32 @@ FR = "Fracture"
 SD = "Support Devices"
 
 # ---- mentions -----------------------------------------------------------------------------------
+# Prominent vessels: CheXpert's "vascular prominence", an uncertain Edema (a normal vasculature is no mention).
+VASCULAR_PROMINENCE = (
+    r"(?:prominent|increased|engorged|congested) (?:pulmonary )?vascula(?:rity|ture)",
+    r"(?:pulmonary )?vascula(?:rity|ture) (?:is |are |appears? |remains? )?(?:\w+ )?"
+    r"(?:prominent|increased|engorged|congested)",
+    r"(?:prominence|engorgement) of the (?:pulmonary )?vascula(?:rity|ture)",
+)
+
 # (regex, observations). Multi-observation phrases name several observations at once.
 MENTIONS: list[tuple[str, tuple[str, ...]]] = [
     # Enlarged Cardiomediastinum (plain mentions; size phrases are ATTRIBUTES below)
     (r"enlarged cardiomediastinum", (EC,)),
     (r"mediastinal (?:widening|enlargement|prominence)", (EC,)),
+    (r"mediastinal mass(?:es)?", (EC,)),          # a mass in the mediastinum widens it; not a lung lesion
     # Cardiomegaly
     (r"cardiomegal\w*", (CM,)),
     (r"cardiac enlargement", (CM,)),
     (r"heart enlargement", (CM,)),
     # Lung Lesion
-    (r"nodular (?:opacit\w*|densit\w*|opacification)", (LL, LO)),
-    (r"nodules?", (LL,)),
-    (r"nodular lesions?", (LL,)),
+    (r"nodular (?:opacit\w*|opacification|infiltrat\w*)", (LL, LO)),
+    (r"nodular (?:densit(?:y|ies)|foc(?:us|i)|lesions?)", (LL,)),
+    (r"nodul\w*", (LL,)),
     (r"mass(?:es)?", (LL,)),
-    (r"(?:lung|pulmonary|cavitary|cavitating|parenchymal|spiculated) lesions?", (LL,)),
+    (r"mass-?like", (LL,)),
+    (r"lumps?", (LL,)),
+    (r"(?:lung|pulmonary|cavitary|cavitating|parenchymal|spiculated|focal|apical|hilar) lesions?", (LL,)),
     (r"tumou?rs?", (LL,)),
     (r"neoplasm\w*", (LL,)),
     (r"carcinoma\w*", (LL,)),
@@ -77,7 +89,7 @@ MENTIONS: list[tuple[str, tuple[str, ...]]] = [
     (r"air[- ]?space (?:disease|process|filling)", (LO,)),
     (r"alveolar (?:disease|process|filling|infiltrates?|pattern)", (LO,)),
     (r"infiltra\w*", (LO,)),
-    (r"interstitial (?:markings?|pattern|prominence|thickening|lung disease|disease|abnormalit\w*|changes?)", (LO,)),
+    (r"interstitial (?:markings?|pattern|thickening|lung disease|disease|abnormalit\w*|changes?|opacit\w*)", (LO,)),
     (r"(?:increased|prominent|coarse|coarsened) (?:lung|pulmonary|bronchovascular) markings", (LO,)),
     (r"reticul\w*", (LO,)),
     (r"(?:parenchymal )?scar(?:s|ring|red)?", (LO,)),
@@ -96,6 +108,7 @@ MENTIONS: list[tuple[str, tuple[str, ...]]] = [
     (r"(?:pulmonary )?(?:vascular |venous )?congestion", (ED,)),
     (r"(?:pulmonary )?vascular (?:prominence|engorgement|redistribution)", (ED,)),
     (r"(?:vascular |perihilar |hilar )?indistinctness", (ED,)),
+    *((pat, (ED,)) for pat in VASCULAR_PROMINENCE),
     # Consolidation
     (r"consolidat\w*", (CO,)),
     # Pneumonia
@@ -106,12 +119,13 @@ MENTIONS: list[tuple[str, tuple[str, ...]]] = [
     (r"atelecta\w*", (AT,)),
     (r"collaps\w*", (AT,)),
     # Pneumothorax
-    (r"hydropneumothora\w*", (PX, PE)),
-    (r"pneumothora\w*", (PX,)),
+    (r"hydropneumothor\w*", (PX, PE)),
+    (r"pneumothor\w*", (PX,)),                   # also a report cut off at "pneumothor"
     (r"ptx", (PX,)),
     # Pleural Effusion
     (r"effusions?", (PE,)),
     (r"pleural fluid", (PE,)),
+    (r"fluid", (PE,)),                            # "fissural fluid", "decreased fluid" (not "fluid overload")
     (r"hydrothorax", (PE,)),
     (r"hemothorax", (PE,)),
     # Pleural Other
@@ -120,6 +134,7 @@ MENTIONS: list[tuple[str, tuple[str, ...]]] = [
     (r"pleural[- ]parenchymal (?:scar\w*|thickening)", (PO,)),
     (r"fibrothorax", (PO,)),
     (r"fibrosis", (PO,)),
+    (r"fibrotic", (PO,)),                         # CheXpert lists fibrosis under Pleural Other
     (r"apical (?:pleural )?capp?(?:ing)?", (PO,)),
     # Fracture
     (r"fractur\w*", (FR,)),
@@ -140,9 +155,7 @@ MENTIONS: list[tuple[str, tuple[str, ...]]] = [
     (r"(?:pacing|pacer|pacemaker|ekg|ecg|monitoring|epicardial|transvenous|defibrillator|icd|aicd) (?:leads?|wires?)", (SD,)),
     (r"a?icds?", (SD,)),
     (r"defibrillators?", (SD,)),
-    (r"(?:sternotomy|sternal|cerclage|surgical|pacing|guide) wires?", (SD,)),
-    (r"wires?", (SD,)),
-    (r"(?:median )?sternotomy", (SD,)),
+    (r"(?:pacing|pacer|pacemaker|epicardial|guide|ecg|ekg|monitoring) wires?", (SD,)),
     (r"valve (?:replacement|prosthesis|prostheses)", (SD,)),
     (r"prosthetic valves?", (SD,)),
     (r"port-a-caths?", (SD,)),
@@ -157,6 +170,9 @@ MENTIONS: list[tuple[str, tuple[str, ...]]] = [
     (r"cannula\w*", (SD,)),
     (r"coils?", (SD,)),
     (r"(?:support |monitoring |cardiac )?devices?", (SD,)),
+    (r"(?:support|monitoring|life support) (?:equipment|apparatus)", (SD,)),
+    (r"(?:fiducial |radiopaque )?markers?", (SD,)),
+    (r"arthroplast\w*", (SD,)),
     (r"apparatus", (SD,)),
     (r"ecmo", (SD,)),
     (r"impella", (SD,)),
@@ -167,12 +183,18 @@ MENTIONS: list[tuple[str, tuple[str, ...]]] = [
     (r"loop recorder", (SD,)),
     (r"electrodes?", (SD,)),
     (r"(?:introducer )?sheath", (SD,)),
-    (r"tips?", (SD,)),
+]
+
+# A device's tip is reported only where there is a device: present whatever the cues say
+# ("the tip is not well seen").
+TIPS: list[tuple[str, tuple[str, ...]]] = [
+    (r"(?:line |tube |catheter )?tips?", (SD,)),
 ]
 
 # Size/contour phrases: an observation only when qualified (see module docstring).
 ATTRIBUTES: list[tuple[str, tuple[str, ...]]] = [
     (r"cardiac and mediastinal (?:silhouettes?|contours?)", (CM, EC)),
+    (r"cardiac silhouette(?= and (?:pulmonary )?vascularity)", (CM, EC)),
     (r"cardio[- ]?mediastinal (?:and hilar )?(?:silhouettes?|contours?|configuration|shadow|structures?|size|width)", (EC,)),
     (r"cardiomediastinum", (EC,)),
     (r"(?:superior )?mediastinal (?:and hilar )?(?:silhouettes?|contours?|configuration|shadow|width|structures?)", (EC,)),
@@ -189,6 +211,7 @@ HEDGED: list[str] = [
     r"(?:pulmonary )?(?:vascular |venous )?congestion",
     r"(?:pulmonary )?vascular (?:prominence|engorgement|redistribution)",
     r"(?:vascular |perihilar |hilar )?indistinctness",
+    *VASCULAR_PROMINENCE,
 ]
 
 # Mentions that also make Cardiomegaly uncertain when they are positive or uncertain.
@@ -250,6 +273,15 @@ OTHER_FINDINGS: list[str] = [
     r"volume loss",
     r"cysts?",
     r"cavitation",
+    r"soft tissue densit(?:y|ies)",
+    r"interstitial prominence",
+    r"bronchospasm",
+    r"aortic disease",
+    r"irregular lucenc\w*",
+    r"inflam\w*",
+    r"osteodystroph\w*",
+    r"bullets?",
+    r"aerophagia",
 ]
 
 UNMENTIONS: list[str] = [
@@ -262,6 +294,14 @@ UNMENTIONS: list[str] = [
     r"(?:joint|knee|shoulder) effusions?",
     r"(?:over|overlying|overlies|overly|in|at) the (?:heart|cardiac silhouette|mediastinum)",
     r"heart (?:rate|disease|valve)",
+    r"(?:median )?sternotomy(?: wires?)?",
+    r"(?:sternal|sternotomy|cerclage|surgical|suture) (?:suture )?wires?",
+    r"wires?",
+    r"(?:surgical |mediastinal |vascular |cholecystectomy |axillary )?clips?",
+    r"air[- ]fluid levels?",
+    r"nipple (?:shadows?|markers?)",
+    r"fluid (?:overload|status|balance|filled|collections?)",
+    r"xxxx",
 ]
 
 # ---- cues -----------------------------------------------------------------------------------------
@@ -306,7 +346,8 @@ BREAKS: list[str] = [
     r"otherwise",
     r"and (?=there |the |a |an |no |new |now |is |are |small |mild |moderate |large |stable |persistent )",
     r", (?=there |the |which |and there )",
-    r", (?=(?:most |more |less )?(?:likely|probabl\w*|possibl\w*|may |might |could |concern\w*|suspicious|worrisome|suggest\w*|question\w*|compatible|consistent|in keeping)\b)",
+    # (not ", suspicious X" or ", concerning X": adjectives inside a list, "no A, suspicious B or C")
+    r", (?=(?:most |more |less )?(?:likely|probabl\w*|possibl\w*|may |might |could |concern\w* (?:for|of)|suspicious (?:for|of)|worrisome|suggest\w*|question\w*|compatible|consistent|in keeping)\b)",
 ]
 
 CUES: list[tuple[str, str | None, str | None]] = [
@@ -332,7 +373,7 @@ CUES: list[tuple[str, str | None, str | None]] = [
     (r"(?:is |are )?negative", None, "neg"),
     (r"free of", "neg", None),
     (r"clear of", "neg", None),
-    (r"(?:interval )?(?:resolution|disappearance|clearing|removal) of", "neg", None),
+    (r"(?:with )?(?:interval )?(?:resolution|disappearance|clearing|removal) of", "neg", None),
     (r"(?:with )?(?:interval )?(?:resolution|removal)", None, "neg"),
     (r"(?:has |have |had )?(?:since )?(?:completely |entirely |nearly |largely )?resolved", "neg", "neg"),
     (r"(?:has |have |had )?(?:since )?(?:completely |entirely )?cleared", "neg", "neg"),
@@ -351,10 +392,11 @@ CUES: list[tuple[str, str | None, str | None]] = [
     (r"not (?:clearly|well|adequately|fully|optimally) (?:seen|visualized|evaluated|assessed|demonstrated)", None, "unc"),
     (r"(?:poorly|incompletely|suboptimally) (?:seen|visualized|evaluated|assessed)", None, "unc"),
     (r"(?:is |are |may be |could be )?obscur\w*", None, "unc"),
-    (r"(?:is |are |was |were |appears? |seems? |remains? )(?:most |more |less )?(?:likely|possible|probable|questionable|questioned|equivocal|suspected|favou?red|considered|uncertain|indeterminate|unlikely|a (?:possibility|consideration|concern))", None, "unc"),
+    (r"(?:is |are |was |were |appears? |seems? |remains? )(?:less likely|possible|probable|questionable|questioned|equivocal|suspected|favou?red|considered|uncertain|indeterminate|unlikely|a (?:possibility|consideration|concern))", None, "unc"),
+    (r"(?:may|might|could|can) (?:also )?(?:have|appear)", None, "unc"),
     (r"(?:may|might|could|can) (?:also |still )?(?:be|have been) (?:present|seen|noted|developing|evolving|forming|hidden|masked)", None, "unc"),
     (r"(?:if any|cannot be assessed|not assessed)", "unc", "unc"),
-    (r"(?:most |more |less )?likely", "unc", None),
+    (r"less likely", "unc", None),          # CheXpert: "likely X" is positive, "less likely X" uncertain
     (r"unlikely", "unc", None),
     (r"probabl\w*", "unc", None),
     (r"possibl\w*", "unc", None),
@@ -375,7 +417,7 @@ CUES: list[tuple[str, str | None, str | None]] = [
     (r"indeterminate", "unc", None),
     (r"borderline", "unc", "unc"),
     (r"(?:may|might|could|would|can)", "unc", "unc_attr"),
-    (r"(?:versus|vs\.?|and/or|and or)", "unc", "unc_adjacent"),
+    (r"(?:versus|vs\.?|and ?/ ?or|and or)", "unc", "unc_adjacent"),
     (r"or", None, None),  # "X or Y": handled by the coordination rule
 ]
 
