@@ -986,7 +986,7 @@ def _render_into(lb: Mapping, root: Path, source_root: Path | None, extra: Mappi
             for res in (tracks or {}).values():
                 for rel in ((res or {}).get("downloads") or {}).values():
                     src = Path(extra[rel]) if rel in extra else (source_root / rel if source_root else None)
-                    if src is None:
+                    if src is None or rel in available:     # one file serves every track of a split
                         continue
                     if not src.is_file():
                         raise SiteError(f"download file for {sid} not found: {src}")
