@@ -318,8 +318,8 @@ def _reproduce(e: Entry, r: dict[str, Any]) -> str:
 
 def _submission_track(results: dict, per_study: dict, track: str, main: str | None, download: str) -> dict:
     t = results["tracks"][track]
-    out: dict[str, Any] = {"subgroups": {}, "per_observation": {}, "distributions": {},
-                           "downloads": {"per_study": download}}
+    out: dict[str, Any] = {"subgroups": {}, "per_observation": {}, "per_observation_by_metric": {},
+                           "distributions": {}, "downloads": {"per_study": download}}
     if main and main in t.get("subgroups", {}):
         out["subgroups"] = {field: [{"group": row["group"], "n": row["n"], "value": row["score"],
                                      "ci": None if row["too_small"] else [row["low"], row["high"]],
@@ -327,6 +327,8 @@ def _submission_track(results: dict, per_study: dict, track: str, main: str | No
                             for field, rows in t["subgroups"][main].items()}
     for key, m in t["metrics"].items():
         per_obs = (m.get("details") or {}).get("per_observation")
+        if per_obs:                     # chexpert_f1 and chexbert_f1: one picture each on the site
+            out["per_observation_by_metric"][key] = per_obs
         if per_obs and not out["per_observation"]:
             out["per_observation"] = per_obs
         values = np.array([row[key] for row in per_study[track].values()], dtype=np.float64)

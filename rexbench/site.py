@@ -672,10 +672,16 @@ def _build_view(lb: Mapping) -> dict:
                             for g in groups if isinstance(g, dict)]
                         if "age" in str(field).lower():     # "<18" before "18-39", not after "80+"
                             subgroups[str(field)].sort(key=lambda g: site_tracks.age_order(g["group"]))
-                per_obs = []
-                for obs, v in (res.get("per_observation") or {}).items():
-                    if isinstance(v, dict):
-                        per_obs.append({"name": str(obs), **{k: v.get(k) for k in ("precision", "recall", "f1", "support")}})
+                by_metric = res.get("per_observation_by_metric")
+                if not isinstance(by_metric, dict) or not by_metric:     # older files: one unnamed set
+                    by_metric = {"chexpert_f1": res.get("per_observation")} if res.get("per_observation") else {}
+                observations = []
+                for mid, table in by_metric.items():
+                    rows = [{"name": str(obs), **{k: v.get(k) for k in ("precision", "recall", "f1", "support")}}
+                            for obs, v in (table or {}).items() if isinstance(v, dict)]
+                    if rows:
+                        name = metrics[mid]["display"] if mid in metrics else str(mid)
+                        observations.append({"id": str(mid), "name": name, "rows": rows})
                 dists = []
                 for mid in [c for c in lb["columns"] if c in (res.get("distributions") or {})] + sorted(
                         set(res.get("distributions") or {}) - set(lb["columns"])):
@@ -685,9 +691,9 @@ def _build_view(lb: Mapping) -> dict:
                 downloads = [{"key": str(k), "path": v} for k, v in (res.get("downloads") or {}).items()]
                 sub_views[sid]["sections"].append({
                     "split": sp, "split_id": sp["id"], "track": tv, "row": row, "comparisons": comps,
-                    "subgroups": subgroups, "per_observation": per_obs, "downloads": downloads,
-                    "figs": site_tracks.submission_figures(sid, sp, tv, tv["main_metric"], row, subgroups, per_obs,
-                                                           dists, figures),
+                    "subgroups": subgroups, "observations": observations, "downloads": downloads,
+                    "figs": site_tracks.submission_figures(sid, sp, tv, tv["main_metric"], row, subgroups,
+                                                           observations, dists, figures),
                     "scores": [(metrics[c], row["scores"].get(c)) for c in cols if row["scores"].get(c)],
                 })
         splits.append({
@@ -980,7 +986,7 @@ def _render_into(lb: Mapping, root: Path, source_root: Path | None, extra: Mappi
             for res in (tracks or {}).values():
                 for rel in ((res or {}).get("downloads") or {}).values():
                     src = Path(extra[rel]) if rel in extra else (source_root / rel if source_root else None)
-                    if src is None:
+                    if src is None or rel in available:     # one file serves every track of a split
                         continue
                     if not src.is_file():
                         raise SiteError(f"download file for {sid} not found: {src}")

@@ -143,8 +143,9 @@ def metric_figure(split: Mapping, tv: dict, mv: dict, rows: list[dict], figures:
 
 
 def submission_figures(sid: str, split: Mapping, tv: dict, main_view: dict | None, row: dict, subgroups: dict,
-                       per_obs: list[dict], dists: list[tuple[dict, dict]], figures: list[Figure]) -> dict[str, Any]:
-    """Forest plots per subgroup field (age bands in age order), per-observation F1 bars, histograms."""
+                       observations: list[dict], dists: list[tuple[dict, dict]], figures: list[Figure]) -> dict[str, Any]:
+    """Forest plots per subgroup field (age bands in age order), F1 bars per observation for each labeler
+    metric (observations: [{"id", "name", "rows"}]; sets each entry's "figure"), histograms."""
     stem = f"s-{sid}-{tv['dom']}"
     where = f"{split['name']}, {tv['display']}"
     overall = (row["scores"].get(main_view["id"]) or {}).get("value") if main_view else None
@@ -155,9 +156,11 @@ def submission_figures(sid: str, split: Mapping, tv: dict, main_view: dict | Non
                   "ci": (g["cell"] or {}).get("ci"), "too_small": g["too_small"]} for g in groups]
         forests.append(_fig_path(plots.forest(f"{stem}-sg{k}", f"{where}: {metric} by {field_name}", items,
                                               field_name=field_name, overall=overall, metric=metric), figures, f"s-{sid}"))
-    obs = _fig_path(plots.bars(f"{stem}-obs", f"{where}: F1 per CheXpert observation",
-                               [{"label": o["name"], "value": o["f1"], "support": o["support"]} for o in per_obs
-                                if isinstance(o.get("f1"), (int, float))], what="CheXpert F1"), figures, f"s-{sid}")
+    for ob in observations:
+        ob["figure"] = _fig_path(plots.bars(
+            f"{stem}-obs-{ob['id']}", f"{where}: {ob['name']} per observation",
+            [{"label": o["name"], "value": o["f1"], "support": o["support"]} for o in ob["rows"]
+             if isinstance(o.get("f1"), (int, float))], what=ob["name"]), figures, f"s-{sid}")
     hists = [_fig_path(plots.histogram(f"{stem}-h-{m['id']}", f"{where}: per-study {m['display']}",
                                        d["edges"], d["counts"], metric=m["display"]), figures, f"s-{sid}") for m, d in dists]
-    return {"forests": [f for f in forests if f], "observations": obs, "hists": [h for h in hists if h]}
+    return {"forests": [f for f in forests if f], "hists": [h for h in hists if h]}

@@ -158,7 +158,7 @@ def test_submission_page_has_everything(lb, built):
         assert site.fmt_ci(s["ci"]) in html
     assert row["reproduce"] in html
     assert "Paired comparisons with neighbours" in html
-    assert "by manufacturer" in html and "CheXpert observations" in html and "Cardiomegaly" in html
+    assert "by manufacturer" in html and "CheXpert F1: per observation" in html and "Cardiomegaly" in html
     res = lb["submissions"][sid]["results"]["demo-test"]["findings"]
     for m in row["scores"]:                          # a histogram per metric, with a count (y) axis from 0
         fig = _between(html, f'id="s-{sid}-demo-test--findings-h-{m}"', "</figure>")
@@ -169,15 +169,29 @@ def test_submission_page_has_everything(lb, built):
     assert "by age_band" in forest and "n=" in forest
     bands = re.findall(r'class="lb" x="184" y="[\d.]+">([^<]+) \(n=', forest)
     assert bands == ["18-40", "40-65", "65+"]
-    assert f'id="s-{sid}-demo-test--findings-obs"' in html and "F1 per CheXpert observation" in html
+    assert f'id="s-{sid}-demo-test--findings-obs-chexpert_f1"' in html
     assert f'href="../downloads/figures/s-{sid}.json" download' in html          # every picture's numbers
     numbers = json.loads((built / "downloads" / "figures" / f"s-{sid}.json").read_text(encoding="utf-8"))
-    obs = numbers[f"s-{sid}-demo-test--findings-obs"]
+    obs = numbers[f"s-{sid}-demo-test--findings-obs-chexpert_f1"]
     assert obs["columns"] == ["observation", "value", "support"]
     assert obs["rows"] == [[o, v["f1"], v["support"]] for o, v in res["per_observation"].items()]
     assert f'href="../downloads/{sid}/demo-test/findings/per_study.jsonl"' in html
     # 1/x shown next to the raw RadCliQ-v1 for parity
     assert f"1/x = {site.fmt_num(1 / row['scores']['radcliq_v1']['value'])}" in html
+
+
+def test_one_observation_picture_per_labeler_metric(tmp_path):
+    """CheXpert F1 and CheXbert F1 both report per-observation F1: the submission page shows each."""
+    lb = factory.add_pictures_data(factory.make_leaderboard(4, n_splits=1, malicious=False))
+    build_site(lb, tmp_path / "o")
+    html = (tmp_path / "o" / "submissions" / "sub-000.html").read_text(encoding="utf-8")
+    res = lb["submissions"]["sub-000"]["results"]["demo-test"]["findings"]
+    for mid, name in (("chexpert_f1", "CheXpert F1"), ("chexbert_f1", "CheXbert F1")):
+        fig = _between(html, f'id="s-sub-000-demo-test--findings-obs-{mid}"', "</figure>")
+        assert f"{name} per observation" in fig
+        best = max(res["per_observation_by_metric"][mid].items(), key=lambda kv: kv[1]["f1"])
+        assert f"highest: {best[0]} {best[1]['f1']:.3f}" in fig
+    assert html.count("<h3>CheXbert F1: per observation</h3>") == 3          # one per track
 
 
 def test_metric_page_orders_by_metric(lb, built):

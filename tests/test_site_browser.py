@@ -448,7 +448,7 @@ FIGURES_JS = """() => Array.from(document.querySelectorAll('figure.fig')).map(f 
 @pytest.mark.parametrize("rel,expected", [
     ("datasets/demo-test.html", ["ci-", "ri-", "time-", "pw-", "tau-", "rho-"]),
     ("metrics/bleu2_rexrank.html", ["m-bleu2_rexrank-"]),
-    ("submissions/sub-003.html", ["-sg0", "-sg1", "-sg2", "-sg3", "-obs", "-h-"]),
+    ("submissions/sub-003.html", ["-sg0", "-sg1", "-sg2", "-sg3", "-obs-chexpert_f1", "-obs-chexbert_f1", "-h-"]),
 ])
 def test_every_picture_has_a_text_alternative_and_its_numbers(page, small, rel, expected):
     lb, root = small
