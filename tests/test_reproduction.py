@@ -65,6 +65,15 @@ def test_declared_tolerances_are_in_the_signatures() -> None:
     assert registry.load("bertscore_minilm:dtype=bfloat16").tolerance > registry.load("bertscore_minilm").tolerance
 
 
+def _seal(folder: Path) -> None:
+    """results.json records the sha256 of its per_study.jsonl (a pair): keep an edited pair consistent."""
+    from rexbench.io import sha256_bytes
+
+    results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    results["per_study_sha256"] = sha256_bytes((folder / "per_study.jsonl").read_bytes())
+    (folder / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
 def _one_track_copy(src: Path, dst: Path, track: str) -> None:
     """A committed demo submission, cut down to one track (results and per-study rows as generated)."""
     shutil.copytree(src, dst)
@@ -78,6 +87,7 @@ def _one_track_copy(src: Path, dst: Path, track: str) -> None:
     rows = [line for line in (dst / "per_study.jsonl").read_text(encoding="utf-8").splitlines()
             if json.loads(line)["track"] == track]
     (dst / "per_study.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    _seal(dst)
 
 
 def _edit_first_row(path: Path, key: str, delta: float) -> None:
@@ -86,6 +96,7 @@ def _edit_first_row(path: Path, key: str, delta: float) -> None:
     row[key] += delta
     lines[0] = json.dumps(row, sort_keys=True)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _seal(path.parent)
 
 
 @pytest.mark.slow
@@ -120,16 +131,18 @@ def test_ci_accepts_another_thread_count_and_batch_size_and_catches_real_changes
         assert "random-train: reproduced" in res.stdout
 
         per_study = subs / "random-train" / "per_study.jsonl"
-        committed = per_study.read_bytes()
+        committed, committed_results = per_study.read_bytes(), (per_study.parent / "results.json").read_bytes()
         _edit_first_row(per_study, "bertscore_minilm", 4e-6)          # within the 1e-5 tolerance
         assert ci().exit_code == 0
         per_study.write_bytes(committed)
+        (per_study.parent / "results.json").write_bytes(committed_results)
         _edit_first_row(per_study, "bertscore_minilm", 3e-5)          # past it
         res = ci()
         assert res.exit_code == 1
         assert any("field bertscore_minilm is" in line and "beyond its tolerance 1e-05" in line
                    for line in res.error_lines), res.stderr
         per_study.write_bytes(committed)
+        (per_study.parent / "results.json").write_bytes(committed_results)
         _edit_first_row(per_study, "rouge_l", 1e-12)                  # lexical: exact
         res = ci()
         assert res.exit_code == 1
