@@ -293,11 +293,13 @@ def test_more_than_20_problems_are_capped(tmp_path: Path, tmp_cache: Path, comma
     assert result.exit_code == 1
     lines = result.error_lines
     n_missing = len(split.studies) - len(keep)
+    # most of the split is missing: a summary line comes first, then per-id lines, capped at 20 in all
     assert len(lines) == 21, result.stderr
-    assert all("few.jsonl" in line and "missing prediction for id 'p" in line for line in lines[:20])
-    assert lines[20] == f"error: ... and {n_missing - 20} more problem(s)"
-    missing_ids = [s.id for s in split.studies[10:30]]
-    assert [line.split("id ", 1)[1] for line in lines[:20]] == [repr(i) for i in missing_ids]
+    assert lines[0].endswith("few.jsonl: 10 of 10 ids are in split demo:test (400 studies)"), result.stderr
+    assert all("few.jsonl" in line and "missing prediction for id 'p" in line for line in lines[1:20])
+    assert lines[20] == f"error: ... and {n_missing - 19} more problem(s)"
+    missing_ids = [s.id for s in split.studies[10:29]]
+    assert [line.split("id ", 1)[1] for line in lines[1:20]] == [repr(i) for i in missing_ids]
     assert not out.exists()
 
 
