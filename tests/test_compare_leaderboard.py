@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -203,7 +204,9 @@ def make_board(root: Path, n_systems: int, seed: int = 0) -> Path:
             lines += [json.dumps(r, sort_keys=True) for r in mixed]
             total = np.sum([r["stats"]["chexpert_f1"] for r in mixed], axis=0)
             results["tracks"][track]["metrics"]["chexpert_f1"]["score"] = float(chexpert.aggregate(total))
-        (folder / "per_study.jsonl").write_text("\n".join(lines) + "\n")
+        per_study = ("\n".join(lines) + "\n").encode("utf-8")
+        results["per_study_sha256"] = hashlib.sha256(per_study).hexdigest()   # a consistent pair
+        (folder / "per_study.jsonl").write_bytes(per_study)
         (folder / "results.json").write_text(json.dumps(results))
     return root
 
