@@ -169,7 +169,7 @@ def stale_reasons(results: dict[str, Any], metric_specs: list[str]) -> list[str]
     metric signature whose code fields (v, library versions, model hashes) differ from this code's.
     """
     from . import registry
-    from .signature import parse
+    from .signature import library_version_fields, parse
 
     reasons = []
     made_with = results.get("rexbench_version")
@@ -198,7 +198,9 @@ def stale_reasons(results: dict[str, Any], metric_specs: list[str]) -> list[str]
                 sig = dict(parse(str(metrics[key].get("signature", ""))).fields)
             except ValueError:
                 continue  # an unreadable signature is a mismatch, reported by the comparison
-            code_keys = (set(sig) | set(expected)) - RUN_FIELDS - params
+            # another version of a library is not stale by itself: the rescore and each metric's
+            # tolerance decide (library_drift names it); code, parameters and model hashes are
+            code_keys = (set(sig) | set(expected)) - RUN_FIELDS - params - library_version_fields(expected)
             for k in sorted(code_keys):
                 if sig.get(k) != expected.get(k):
                     reasons.append(f"track {track}, metric {key}: signature field {k} is {sig.get(k)}, "
@@ -211,6 +213,34 @@ def stale_reasons(results: dict[str, Any], metric_specs: list[str]) -> list[str]
             seen.add(tail)
             unique.append(r)
     return unique
+
+
+def library_drift(results: dict[str, Any]) -> list[str]:
+    """Libraries whose version here differs from the one the committed results were made with
+    (`transformers 5.24.0 → 5.25.0`), once each: the numbers must still reproduce within tolerance."""
+    from .signature import library_version_fields, parse
+
+    drift: dict[str, tuple[str, str]] = {}
+    for body in (results.get("tracks") or {}).values():
+        for m in ((body or {}).get("metrics") or {}).values():
+            try:
+                sig = dict(parse(str((m or {}).get("signature", ""))).fields)
+            except ValueError:
+                continue
+            here = {k: _installed_version(k) for k in sig}
+            for k in library_version_fields(here):
+                if sig[k] != here[k]:
+                    drift[k] = (sig[k], here[k])
+    return [f"{k} {a} → {b}" for k, (a, b) in sorted(drift.items())]
+
+
+def _installed_version(name: str) -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except (PackageNotFoundError, ValueError):
+        return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -586,6 +616,10 @@ def _check_one(sub, rep: SubmissionReport, tmp: Path, *, metrics: list[str], boo
                                         f"(`rexbench ci --regenerate`), never edited by hand")
                     statuses.append("mismatch")
                     continue
+                drift = library_drift(committed)
+                if drift:
+                    rep.notes.append(f"{rel_results}: reproduced within tolerance under other library versions "
+                                     f"({', '.join(drift)})")
                 statuses.append("reproduced")
         else:
             statuses.append("regenerated" if committed_exists else "scored")

@@ -66,3 +66,25 @@ def _escape(value: str) -> str:
 
 def _unescape(value: str) -> str:
     return _CODES.sub(lambda m: _DECODE[m.group(0)], value)
+
+
+def library_version_fields(fields: Mapping[str, str | None]) -> set[str]:
+    """The fields that record a third-party library's version, as installed here.
+
+    A field is one when its key names an installed distribution and its value is that distribution's
+    version here (`torch:2.13.0+cpu`, `transformers:5.25.0`, `rouge_score:0.1.2`). Another version of a
+    library does not by itself make results stale: `rexbench ci` rescores and lets each metric's declared
+    tolerance decide. rexbench's own version, parameters and model hashes are never library fields.
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = set()
+    for key, value in fields.items():
+        if key == "rexbench" or value is None:
+            continue
+        try:
+            if version(key) == value:
+                out.add(key)
+        except (PackageNotFoundError, ValueError):
+            continue
+    return out

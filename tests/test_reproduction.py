@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,20 @@ def _one_track_copy(src: Path, dst: Path, track: str) -> None:
     _seal(dst)
 
 
+def _set_signature_field(results_path: Path, metric: str, key: str, value: str) -> None:
+    """Edit one field of `metric`'s signature on every track, as another environment would have made it."""
+    from rexbench.io import dumps_json
+    from rexbench.signature import Signature, parse
+
+    doc = json.loads(results_path.read_text(encoding="utf-8"))
+    for body in doc["tracks"].values():
+        sig = parse(body["metrics"][metric]["signature"])
+        fields = tuple((k, value if k == key else v) for k, v in sig.fields)
+        assert fields != sig.fields, f"{metric} has no signature field {key}"
+        body["metrics"][metric]["signature"] = Signature(sig.metric, fields).format()
+    results_path.write_text(dumps_json(doc), encoding="utf-8")
+
+
 def _edit_first_row(path: Path, key: str, delta: float) -> None:
     lines = path.read_text(encoding="utf-8").splitlines()
     row = json.loads(lines[0])
@@ -147,6 +162,22 @@ def test_ci_accepts_another_thread_count_and_batch_size_and_catches_real_changes
         res = ci()
         assert res.exit_code == 1
         assert any("field rouge_l is" in line and "reproduces exactly" in line for line in res.error_lines), res.stderr
+        per_study.write_bytes(committed)
+        (per_study.parent / "results.json").write_bytes(committed_results)
+        # made under another transformers (CI's runner installed a newer release): not stale, rescored;
+        # the numbers reproduce, so it passes, says so, and leaves the files byte-identical
+        _set_signature_field(per_study.parent / "results.json", "bertscore_minilm", "transformers", "0.0.1")
+        made = (per_study.parent / "results.json").read_bytes()
+        summary = tmp_path / "summary.md"
+        res = invoke("ci", "--all", "--submissions", subs, "--display", DISPLAY, "--out", tmp_path / "site",
+                     "--summary", summary)
+        assert res.exit_code == 0, res.text
+        assert "random-train: reproduced" in res.stdout
+        assert f"transformers 0.0.1 → {version('transformers')}" in summary.read_text(encoding="utf-8")
+        res = invoke("ci", "--all", "--regenerate", "--submissions", subs, "--display", DISPLAY,
+                     "--out", tmp_path / "site")
+        assert res.exit_code == 0, res.text
+        assert (per_study.parent / "results.json").read_bytes() == made and per_study.read_bytes() == committed
     finally:
         torch.set_num_threads(threads)
 
@@ -192,3 +223,72 @@ def test_rewrites_keep_what_reproduces_and_rewrite_only_what_moved(tmp_path: Pat
     commit(fresh_value, bleu + 1e-15)                          # a lexical (exact) value moved at all
     assert write_reproducible(run, out) == [per_study, results]
     assert json.loads(per_study.read_text(encoding="utf-8").splitlines()[0])["bleu2_rexrank"] == bleu
+
+
+def test_another_library_version_is_drift_not_staleness(tmp_path: Path, tmp_cache: Path) -> None:
+    """A results.json made under another rouge-score is not stale: the rescore decides. Its signature is
+    kept where the numbers reproduce; a changed parameter or model hash is still stale."""
+    from rexbench.ci import library_drift, stale_reasons
+    from rexbench.predictions import read_predictions
+    from rexbench.reproduction import compare_results, write_reproducible
+    from rexbench.scoring import BootstrapConfig, score
+    from rexbench.signature import library_version_fields
+    from rexbench.splits import load_split
+
+    assert library_version_fields({"rouge_score": version("rouge-score"), "torch": "0.0.1", "v": "1",
+                                   "rexbench": version("rexbench"), "model": "x"}) == {"rouge_score"}
+    run = score(load_split("demo:test"), read_predictions(REPO / "submissions" / "random-train" / "predictions.jsonl"),
+                metrics=["rouge_l"], tracks=("impression",), bootstrap=BootstrapConfig(n_resamples=100, seed=1))
+    out = tmp_path / "results"
+    write_reproducible(run, out)
+    fresh = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    _set_signature_field(out / "results.json", "rouge_l", "rouge_score", "0.0.1")
+    made = (out / "results.json").read_bytes()
+    committed = json.loads(made)
+    assert stale_reasons(committed, ["rouge_l"]) == []
+    assert library_drift(committed) == [f"rouge_score 0.0.1 → {version('rouge-score')}"]
+    assert compare_results(committed, fresh, {"rouge_l": 0.0}) == []
+    assert write_reproducible(run, out) == [] and (out / "results.json").read_bytes() == made
+
+    moved = json.loads(made)                      # a number moved too: the fresh signature is written
+    moved["tracks"]["impression"]["metrics"]["rouge_l"]["score"] += 1e-9
+    (out / "results.json").write_text(json.dumps(moved), encoding="utf-8")
+    assert compare_results(moved, fresh, {"rouge_l": 0.0})
+    assert write_reproducible(run, out) == [out / "results.json"]
+    assert json.loads((out / "results.json").read_text(encoding="utf-8")) == fresh
+
+    _set_signature_field(out / "results.json", "rouge_l", "v", "0")              # the metric's code version: stale
+    why = stale_reasons(json.loads((out / "results.json").read_text(encoding="utf-8")), ["rouge_l"])
+    assert why == ["track impression, metric rouge_l: signature field v is 0, this code gives 1"]
+
+
+def test_ci_constraints_pin_the_libraries_the_committed_results_were_made_with() -> None:
+    """.ci/run installs .ci/constraints.txt: every library version in a committed demo signature is the
+    version pinned there, so CI rescoring the demo compares like with like."""
+    from rexbench.signature import parse
+
+    pins = {}
+    for line in (REPO / ".ci" / "constraints.txt").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            name, _, pinned = line.partition("==")
+            pins[name.lower().replace("_", "-")] = pinned
+    assert "transformers" in pins and "nltk" in pins and "sacrebleu" in pins
+    checked = 0
+    for results in sorted((REPO / "submissions").glob("*/results.json")):
+        for body in json.loads(results.read_text(encoding="utf-8"))["tracks"].values():
+            for m in body["metrics"].values():
+                for key, value in parse(m["signature"]).fields:
+                    name = key.lower().replace("_", "-")
+                    if name == "torch":
+                        assert value.split("+")[0] == _makefile_torch(), (results, key, value)
+                    elif name in pins:
+                        assert value == pins[name], f"{results}: {key} {value}, .ci/constraints.txt pins {pins[name]}"
+                        checked += 1
+    assert checked > 0
+
+
+def _makefile_torch() -> str:
+    for line in (REPO / "Makefile").read_text(encoding="utf-8").splitlines():
+        if line.startswith("TORCH_VERSION"):
+            return line.split("=", 1)[1].strip()
+    raise AssertionError("Makefile has no TORCH_VERSION")
