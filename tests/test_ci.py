@@ -467,7 +467,7 @@ def test_private_split_problems_are_reported_without_the_references(repo: Repo, 
 
 
 def test_private_split_name_is_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from rexbench.ci import load_private_split
+    from rexbench.splits.private import load_private_split
     from rexbench.errors import RexbenchError
 
     monkeypatch.setenv("REXBENCH_PRIVATE_REFS", str(_private_refs(tmp_path / "refs")))

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from markupsafe import escape
 
-from rexbench import site, site_plots
+from rexbench import site
+from rexbench.site import render, svg
 from rexbench.site import SiteError, build_site
 
 REPO = Path(__file__).resolve().parents[1]
@@ -133,7 +134,7 @@ def test_dataset_page_shows_every_row_with_rank_ci_and_direction(lb, built):
     assert f'data-v="{s["value"]!r}"' in html                      # full precision for sorting
     assert f'{site.fmt_num(s["value"])}<small>{site.fmt_ci(s["ci"])}</small>' in html
     fig = _between(html, 'id="ci-demo-test--findings"', "</figure>")          # and in its picture, with its group
-    assert f'<text x="{site_plots.WIDTH - 6}" y="18">G{best["tie_group"]}</text>' in fig
+    assert f'<text x="{svg.WIDTH - 6}" y="18">G{best["tie_group"]}</text>' in fig
     lo, hi = best["rank_interval"]
     if lo != hi:
         assert f"<small>{lo}–{hi}</small>" in html
@@ -427,7 +428,7 @@ def test_failed_build_keeps_the_old_site(lb, tmp_path, monkeypatch):
 
     def boom(*a, **k):
         raise RuntimeError("render failed")
-    monkeypatch.setattr(site, "_build_view", boom)
+    monkeypatch.setattr(render, "_build_view", boom)
     with pytest.raises(RuntimeError):
         build_site(lb, out)
     assert (out / "index.html").read_bytes() == before

@@ -1,4 +1,4 @@
-"""The site's SVG pictures (rexbench.site_plots): round ticks, age order, geometry, escaping, text alternatives."""
+"""The site's SVG pictures (rexbench.site: svg, plots_ranking, plots_details): round ticks, age order, geometry, escaping, text alternatives."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from rexbench import site_plots as plots
+from rexbench.site import plots_details, plots_ranking, svg
 
 
 @pytest.mark.parametrize("lo,hi,expected", [
@@ -19,28 +19,28 @@ from rexbench import site_plots as plots
     (12.0, 12.0, [11.25, 11.5, 11.75, 12.0, 12.25, 12.5, 12.75]),        # a single value gets a range around it
 ])
 def test_nice_ticks_are_round_and_cover_the_data(lo, hi, expected):
-    a, b, ticks, labels = plots.nice_ticks(lo, hi)
+    a, b, ticks, labels = svg.nice_ticks(lo, hi)
     assert ticks == pytest.approx(expected) and a <= lo and b >= hi
     assert [float(x) for x in labels] == pytest.approx(expected)
     assert len({len(x.split(".")[-1]) for x in labels if "." in x}) <= 1      # one number of decimals
 
 
 def test_rank_axis_ticks_every_rank():
-    assert plots.nice_ticks(1, 7, target=6)[2] == [1, 2, 3, 4, 5, 6, 7]
+    assert svg.nice_ticks(1, 7, target=6)[2] == [1, 2, 3, 4, 5, 6, 7]
 
 
 def test_tick_labels():
-    assert plots.nice_ticks(0.099, 0.314)[3] == ["0.05", "0.10", "0.15", "0.20", "0.25", "0.30", "0.35"]
-    assert plots.nice_ticks(0.31, 0.33)[3] == ["0.310", "0.315", "0.320", "0.325", "0.330"]
-    assert plots.nice_ticks(-0.4, 0.95)[3] == ["-0.5", "0.0", "0.5", "1.0"]
+    assert svg.nice_ticks(0.099, 0.314)[3] == ["0.05", "0.10", "0.15", "0.20", "0.25", "0.30", "0.35"]
+    assert svg.nice_ticks(0.31, 0.33)[3] == ["0.310", "0.315", "0.320", "0.325", "0.330"]
+    assert svg.nice_ticks(-0.4, 0.95)[3] == ["-0.5", "0.0", "0.5", "1.0"]
 
 
 def test_age_bands_sort_in_age_order():
     labels = ["80+", "<18", "60-79", "unknown", "18-39", "40-59"]
-    assert sorted(labels, key=plots.age_order) == ["<18", "18-39", "40-59", "60-79", "80+", "unknown"]
+    assert sorted(labels, key=plots_details.age_order) == ["<18", "18-39", "40-59", "60-79", "80+", "unknown"]
 
 
-def _parse(fig: plots.Figure) -> ET.Element:
+def _parse(fig: svg.Figure) -> ET.Element:
     return ET.fromstring(str(fig.svg))
 
 
@@ -49,7 +49,7 @@ def test_dot_whisker_geometry_groups_and_escaping():
              {"label": "B", "value": 0.25, "ci": [0.2, 0.3], "group": 1},
              {"label": "Base", "value": 0.15, "ci": [0.1, 0.2], "group": None, "reference": True},
              {"label": "C", "value": 0.5, "ci": [0.45, 0.55], "group": 2}]
-    fig = plots.dot_whisker("f", "T", items, higher_is_better=True, metric="BLEU")
+    fig = plots_ranking.dot_whisker("f", "T", items, higher_is_better=True, metric="BLEU")
     root = _parse(fig)                                     # well-formed XML: every label escaped
     assert "<script>" not in str(fig.svg) and "&lt;script&gt;" in str(fig.svg)
     ns = ""                                                 # inline SVG in HTML: no namespace
@@ -71,7 +71,7 @@ def test_pairwise_matrix_marks_direction_and_significance():
     pairs = [{"a": "a", "b": "b", "diff": 0.1, "p_value": 0.001, "p_holm": 0.003, "better": "a"},
              {"a": "a", "b": "c", "diff": 0.2, "p_value": 0.2, "p_holm": 0.4, "better": "a"},
              {"a": "b", "b": "c", "diff": 0.1, "p_value": 0.01, "p_holm": 0.02, "better": "c"}]
-    fig = plots.pairwise_matrix("p", "T", systems, pairs, metric="M", n_ranked=3)
+    fig = plots_ranking.pairwise_matrix("p", "T", systems, pairs, metric="M", n_ranked=3)
     root = _parse(fig)
     ns = ""                                                 # inline SVG in HTML: no namespace
     rows = [t.text for t in root.find(f"{ns}g[@class='gy']")]
@@ -81,7 +81,7 @@ def test_pairwise_matrix_marks_direction_and_significance():
 
 
 def test_histogram_has_a_count_axis():
-    fig = plots.histogram("h", "T", [0.0, 0.5, 1.0], [3, 17], metric="BLEU")
+    fig = plots_details.histogram("h", "T", [0.0, 0.5, 1.0], [3, 17], metric="BLEU")
     root = _parse(fig)
     ns = ""                                                 # inline SVG in HTML: no namespace
     y = [t.text for t in root.iter(f"{ns}text") if t.get("class") == "tk yl"]
@@ -90,20 +90,20 @@ def test_histogram_has_a_count_axis():
 
 
 def test_every_builder_gives_none_without_data():
-    assert plots.dot_whisker("x", "t", [], higher_is_better=True, metric="m") is None
-    assert plots.rank_intervals("x", "t", []) is None
-    assert plots.pairwise_matrix("x", "t", [("a", "A")], [], metric="m", n_ranked=1) is None
-    assert plots.heatmap("x", "t", ["a"], [[1.0]], what="w") is None
-    assert plots.forest("x", "t", [], field_name="sex", overall=None, metric="m") is None
-    assert plots.bars("x", "t", [], what="w") is None
-    assert plots.timeline("x", "t", [{"label": "a", "date": "not a date", "value": 1.0}], metric="m",
+    assert plots_ranking.dot_whisker("x", "t", [], higher_is_better=True, metric="m") is None
+    assert plots_ranking.rank_intervals("x", "t", []) is None
+    assert plots_ranking.pairwise_matrix("x", "t", [("a", "A")], [], metric="m", n_ranked=1) is None
+    assert plots_details.heatmap("x", "t", ["a"], [[1.0]], what="w") is None
+    assert plots_details.forest("x", "t", [], field_name="sex", overall=None, metric="m") is None
+    assert plots_details.bars("x", "t", [], what="w") is None
+    assert plots_ranking.timeline("x", "t", [{"label": "a", "date": "not a date", "value": 1.0}], metric="m",
                           higher_is_better=True) is None
-    assert plots.dumbbell("x", "t", [], metric="m") is None
-    assert plots.histogram("x", "t", [0.0], [], metric="m") is None
+    assert plots_ranking.dumbbell("x", "t", [], metric="m") is None
+    assert plots_details.histogram("x", "t", [0.0], [], metric="m") is None
 
 
 def test_heatmap_colours_and_missing_cells():
-    fig = plots.heatmap("h", "T", ["A", "B", "C"], [[1.0, 0.5, None], [0.5, 1.0, -1.0], [None, -1.0, 1.0]],
+    fig = plots_details.heatmap("h", "T", ["A", "B", "C"], [[1.0, 0.5, None], [0.5, 1.0, -1.0], [None, -1.0, 1.0]],
                         what="tau")
     svg = str(fig.svg)
     assert svg.count("<rect") == 9 and 'fill="#2563eb"' in svg and 'fill="#d97706"' in svg

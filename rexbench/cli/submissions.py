@@ -80,7 +80,7 @@ def scaffold(submission_id: str, *, model_name: str, institution: str, split: st
     import datetime as dt
     import shutil
 
-    from ..ci import load_split_any
+    from ..splits import load_split
     from ..errors import InputError, RexbenchError
     from ..predictions import read_predictions, validate
     from ..submission import DATE, FILENAME, SLUG, URL, load_submission
@@ -102,7 +102,7 @@ def scaffold(submission_id: str, *, model_name: str, institution: str, split: st
     folder = Path(submissions_dir) / submission_id
     if folder.exists():
         raise RexbenchError(f"{folder} already exists: pick another id, or edit that submission")
-    ref = load_split_any(split, data_dir=data_dir)
+    ref = load_split(split, data_dir=data_dir)
     if tracks:
         chosen = [t.strip() for t in tracks.split(",") if t.strip()]
         bad = [t for t in chosen if t not in ALL_TRACKS]

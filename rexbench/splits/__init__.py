@@ -22,7 +22,8 @@ SPLIT_NAMES = ("train", "valid", "test")
 
 
 def load_split(spec: str, *, data_dir: str | os.PathLike | None = None) -> Split:
-    from . import custom, rexgradient, rexrank
+    from . import rexgradient
+    from .files import load_file
     from ..paths import demo_split_dir
 
     kind, sep, name = spec.partition(":")
@@ -34,17 +35,12 @@ def load_split(spec: str, *, data_dir: str | os.PathLike | None = None) -> Split
             raise RexbenchError(f"split {spec!r} needs a local ReXGradient-160K copy: pass --data-dir or set REXBENCH_DATA")
         return rexgradient.load(Path(root), _split_name(name, spec), dataset="rexgradient")
     if sep and kind == "private":
-        from ..ci import load_private_split  # references from $REXBENCH_PRIVATE_REFS, never printed
+        from .private import load_private_split  # references from $REXBENCH_PRIVATE_REFS, never printed
         return load_private_split(name)
     path = Path(spec)
     if not path.exists():
         raise RexbenchError(f"unknown split {spec!r}: not demo:<split>, rexgradient:<split>, or an existing file")
-    suffix = path.suffix.lower()
-    if suffix == ".json":
-        return rexrank.load(path)
-    if suffix in (".jsonl", ".csv"):
-        return custom.load(path)
-    raise RexbenchError(f"{path}: unsupported reference file type {suffix!r} (use .json, .jsonl or .csv)")
+    return load_file(path)
 
 
 def _split_name(name: str, spec: str) -> str:

@@ -1,5 +1,5 @@
 """View-model additions of the leaderboard site: reference rows in place, tie-group labels, and the
-pictures of each track, metric section and submission (built by rexbench.site_plots).
+pictures of each track, metric section and submission (built by plots_ranking and plots_details).
 
 Everything here reads the view dicts that rexbench.site builds from leaderboard.json; nothing
 computes a statistic (ranks, tests and correlations come from leaderboard.json)."""
@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import site_plots as plots
-from .site_plots import Figure, age_order  # noqa: F401 - age_order: the site sorts subgroup tables with it
+from . import plots_details, plots_ranking
+from .svg import Figure
 
 def group_label(group: int | None) -> str:
     """Tie group 1, 2, … as G1, G2, … (the same label in the table and in the pictures)."""
@@ -77,30 +77,30 @@ def track_figures(split: Mapping, tv: dict, raw: Mapping, metrics: Mapping[str, 
         items = [{"label": r["sub"]["name"], "value": c["value"], "ci": c["ci"], "group": r["tie_group"],
                   "reference": bool(r.get("reference"))}
                  for r in listed if (c := r["scores"].get(main))]
-        out["ci"] = _fig_path(plots.dot_whisker(f"ci-{dom}", f"{where}: {mv['display']} by system, with 95% CIs",
+        out["ci"] = _fig_path(plots_ranking.dot_whisker(f"ci-{dom}", f"{where}: {mv['display']} by system, with 95% CIs",
                                                 items, higher_is_better=mv["hib"], metric=mv["display"]), figures)
         ranked = [{"label": r["sub"]["name"], "rank": r["rank"], "low": (r["rank_interval"] or [None, None])[0],
                    "high": (r["rank_interval"] or [None, None])[1]} for r in tv["rows"] if r["rank"] is not None]
-        out["ranks"] = _fig_path(plots.rank_intervals(f"ri-{dom}", f"{where}: 95% rank intervals", ranked), figures)
+        out["ranks"] = _fig_path(plots_ranking.rank_intervals(f"ri-{dom}", f"{where}: 95% rank intervals", ranked), figures)
         pw = raw.get("pairwise")
         if isinstance(pw, dict) and pw.get("systems"):
             names = {r["sub"]["id"]: r["sub"]["name"] for r in tv["rows"]}
             systems = [(s, names.get(s, s)) for s in pw["systems"]]
-            out["pairwise"] = _fig_path(plots.pairwise_matrix(
+            out["pairwise"] = _fig_path(plots_ranking.pairwise_matrix(
                 f"pw-{dom}", f"{where}: pairwise significance on {mv['display']}", systems, pw.get("pairs") or [],
                 metric=mv["display"], n_ranked=int(pw.get("n_ranked") or len(systems))), figures)
         dated = [{"label": r["sub"]["name"], "date": r["sub"]["date"], "value": c["value"], "ci": c["ci"],
                   "reference": bool(r.get("reference"))} for r in tv["rows"] if (c := r["scores"].get(main))]
-        out["time"] = _fig_path(plots.timeline(f"time-{dom}", f"{where}: {mv['display']} by submission date", dated,
+        out["time"] = _fig_path(plots_ranking.timeline(f"time-{dom}", f"{where}: {mv['display']} by submission date", dated,
                                                metric=mv["display"], higher_is_better=mv["hib"]), figures)
     ag = raw.get("agreement")
     if isinstance(ag, dict) and ag.get("metrics"):
         labels = [metrics[m]["display"] if m in metrics else m for m in ag["metrics"]]
-        out["tau"] = _fig_path(plots.heatmap(
+        out["tau"] = _fig_path(plots_details.heatmap(
             f"tau-{dom}", f"{where}: do the metrics rank systems alike? (Kendall's tau over systems)", labels,
             ag.get("kendall_tau") or [], what="Kendall's tau-b over systems", counts=ag.get("kendall_systems")),
             figures)
-        out["rho"] = _fig_path(plots.heatmap(
+        out["rho"] = _fig_path(plots_details.heatmap(
             f"rho-{dom}", f"{where}: do the metrics agree per study? (Spearman's rho over studies)", labels,
             ag.get("spearman_studies") or [], what="Spearman's rho over studies, averaged over systems"), figures)
     out["reported"] = [f for f in (_fig_path(fig, figures) for fig in _reported_figures(where, dom, tv, metrics))
@@ -126,7 +126,7 @@ def _reported_figures(where: str, dom: str, tv: dict, metrics: Mapping[str, dict
                               "ci": ours_cell["ci"]})
         if items:
             name = metrics[m["id"]]["display"] if m["id"] in metrics else m["id"]
-            out.append(plots.dumbbell(f"rr-{dom}-{m['id']}", f"{where}: {name}, reported by ReXrank and reproduced",
+            out.append(plots_ranking.dumbbell(f"rr-{dom}-{m['id']}", f"{where}: {name}, reported by ReXrank and reproduced",
                                       items, metric=name))
     return out
 
@@ -137,7 +137,7 @@ def metric_figure(split: Mapping, tv: dict, mv: dict, rows: list[dict], figures:
     is_main = tv["main"] == mv["id"]
     items = [{"label": r["sub"]["name"], "value": r["cell"]["value"], "ci": r["cell"]["ci"],
               "group": r["tie_group"] if is_main else None, "reference": bool(r.get("reference"))} for r in rows]
-    return _fig_path(plots.dot_whisker(f"m-{mv['id']}-{tv['dom']}",
+    return _fig_path(plots_ranking.dot_whisker(f"m-{mv['id']}-{tv['dom']}",
                                        f"{split['name']}, {tv['display']}: {mv['display']} by system, with 95% CIs",
                                        items, higher_is_better=mv["hib"], metric=mv["display"]), figures)
 
@@ -154,13 +154,13 @@ def submission_figures(sid: str, split: Mapping, tv: dict, main_view: dict | Non
     for k, (field_name, groups) in enumerate(subgroups.items()):
         items = [{"group": g["group"], "n": g["n"], "value": (g["cell"] or {}).get("value"),
                   "ci": (g["cell"] or {}).get("ci"), "too_small": g["too_small"]} for g in groups]
-        forests.append(_fig_path(plots.forest(f"{stem}-sg{k}", f"{where}: {metric} by {field_name}", items,
+        forests.append(_fig_path(plots_details.forest(f"{stem}-sg{k}", f"{where}: {metric} by {field_name}", items,
                                               field_name=field_name, overall=overall, metric=metric), figures, f"s-{sid}"))
     for ob in observations:
-        ob["figure"] = _fig_path(plots.bars(
+        ob["figure"] = _fig_path(plots_details.bars(
             f"{stem}-obs-{ob['id']}", f"{where}: {ob['name']} per observation",
             [{"label": o["name"], "value": o["f1"], "support": o["support"]} for o in ob["rows"]
              if isinstance(o.get("f1"), (int, float))], what=ob["name"]), figures, f"s-{sid}")
-    hists = [_fig_path(plots.histogram(f"{stem}-h-{m['id']}", f"{where}: per-study {m['display']}",
+    hists = [_fig_path(plots_details.histogram(f"{stem}-h-{m['id']}", f"{where}: per-study {m['display']}",
                                        d["edges"], d["counts"], metric=m["display"]), figures, f"s-{sid}") for m, d in dists]
     return {"forests": [f for f in forests if f], "hists": [h for h in hists if h]}
