@@ -27,6 +27,15 @@ from .errors import MetricError, UnknownMetric
 
 Progress = Callable[[int], None]  # called with the number of items just finished
 
+# How a derived metric loads its inputs from their specs: rexbench.registry installs its `load` here
+# when imported (the registry imports this module, so this module must not import the registry).
+_load_spec: Callable[[str], "Metric"] | None = None
+
+
+def set_spec_loader(load: Callable[[str], "Metric"]) -> None:
+    global _load_spec
+    _load_spec = load
+
 
 @dataclass(frozen=True)
 class MetricOutput:
@@ -159,10 +168,10 @@ class DerivedMetric(Metric):
         raise NotImplementedError
 
     def input_metrics(self) -> list[Metric]:
-        from . import registry  # lazy: registry imports this module
-
         if not hasattr(self, "_inputs"):
-            self._inputs = [registry.load(spec) for spec in self.input_specs()]
+            if _load_spec is None:
+                raise MetricError(f"{self.name}: its input metrics load through rexbench.registry (import it first)")
+            self._inputs = [_load_spec(spec) for spec in self.input_specs()]
         return list(self._inputs)
 
     def combine(self, inputs: Mapping[str, np.ndarray]) -> MetricOutput:

@@ -15,19 +15,26 @@ Small inputs stay in-process: starting workers (imports, WordNet) costs more tha
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from .errors import RexbenchError
 
-if TYPE_CHECKING:
-    from .metric import Metric, Progress
+Progress = Callable[[int], None]
+
+
+class Metric(Protocol):
+    """What this module needs of a pairwise rexbench.metric.Metric (not imported: it imports this module)."""
+    name: str
+    params: Any
+
+    def pair_rows(self, references: list[str], predictions: list[str]) -> np.ndarray: ...
 
 MAX_DEFAULT_JOBS = 8      # each worker holds its own WordNet / tokenizer tables (~250 MB with WordNet)
 MIN_POOL_PAIRS = 2000     # fewer distinct pairs than this: score in-process
@@ -105,8 +112,8 @@ def chunk_bounds(n: int, jobs: int) -> list[tuple[int, int]]:
     return [(a, min(n, a + size)) for a in range(0, n, size)]
 
 
-def pair_rows(metric: "Metric", references: Sequence[str], predictions: Sequence[str],
-              progress: "Progress | None" = None) -> np.ndarray:
+def pair_rows(metric: Metric, references: Sequence[str], predictions: Sequence[str],
+              progress: Progress | None = None) -> np.ndarray:
     """`metric.pair_rows` over all pairs: distinct pairs once, chunked, in a pool when a session has one."""
     refs, preds, inverse = distinct_pairs(references, predictions)
     current = _SESSION.get()
@@ -152,7 +159,7 @@ def pair_rows(metric: "Metric", references: Sequence[str], predictions: Sequence
 
 # ---- worker side ---------------------------------------------------------------------------------
 
-def _recipe(metric: "Metric") -> tuple[str, str, str, tuple[tuple[str, Any], ...]]:
+def _recipe(metric: Metric) -> tuple[str, str, str, tuple[tuple[str, Any], ...]]:
     """What a worker needs to rebuild the metric: its module file, class, name and parameters."""
     import dataclasses
     import sys
@@ -164,7 +171,7 @@ def _recipe(metric: "Metric") -> tuple[str, str, str, tuple[tuple[str, Any], ...
 
 
 @lru_cache(maxsize=16)
-def _worker_metric(recipe: tuple[str, str, str, tuple[tuple[str, Any], ...]]) -> "Metric":
+def _worker_metric(recipe: tuple[str, str, str, tuple[tuple[str, Any], ...]]) -> Metric:
     import importlib.util
     import sys
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import UnknownMetric
-from .metric import Metric
+from .metric import Metric, set_spec_loader
 from .paths import metrics_dir
 
 # Friendly names for common variants; each expands to a full spec.
@@ -108,6 +108,9 @@ def load(spec: str) -> Metric:
     """Instantiate a metric from its spec string."""
     name, params = parse_spec(spec)
     return metric_class(name)(**params)
+
+
+set_spec_loader(load)   # derived metrics load their inputs through the registry
 
 
 # Named sets of metrics; each expands to its specs in a metric list (`--metrics rexrank,rouge_l`).
