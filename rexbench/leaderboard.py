@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__, registry, track_analysis
+from . import __version__, per_study_table, registry, track_analysis
 from .errors import RexbenchError
-from .results import read_per_study, read_results, study_values
+from .results import read_results
 from .submission import Submission
 from .tracks import ALL_TRACKS
 
@@ -54,7 +54,9 @@ def build_leaderboard(entries: list[Entry], display: dict[str, Any], *,
     """(leaderboard dict, {site-relative download path: source file})."""
     from .site import main_metric_for, ordered_columns
 
-    loaded = [(e, read_results(e.results_path), read_per_study(e.per_study_path)) for e in entries]
+    # per-study values column-wise (one float64 array per metric and track): 100 submissions x 10,000
+    # studies as dicts of dicts took minutes and gigabytes
+    loaded = [(e, read_results(e.results_path), per_study_table.read(e.per_study_path)) for e in entries]
     by_split: dict[str, list] = {}
     for item in loaded:
         by_split.setdefault(item[1]["split"]["id"], []).append(item)
@@ -198,25 +200,25 @@ def _metric_meta(key: str, display: str | None) -> dict[str, Any]:
             "card_markdown": card.read_text(encoding="utf-8") if card.is_file() else ""}
 
 
-def _arrays(members: list, track: str, key: str, ids: list[str]):
-    """Per system: per-study values (mean metrics) or stats (corpus-level), aligned on `ids`."""
+def _arrays(members: list, track: str, key: str, ids: np.ndarray):
+    """Per system: per-study values (mean metrics) or stats (corpus-level), aligned on `ids` (sorted)."""
     metric = _metric_obj(key)
     out = {}
     for e, r, ps in members:
         if key not in r["tracks"][track]["metrics"]:
             out[e.submission.id] = None
             continue
-        rows = ps[track]
-        if set(rows) != set(ids):
+        cols = ps[track]
+        if not np.array_equal(cols.ids, ids):
             raise RexbenchError(f"{e.per_study_path}: track {track} covers other studies than the other submissions")
-        out[e.submission.id] = study_values(rows, key, ids, metric.corpus_level)
+        out[e.submission.id] = cols.column(key, metric.corpus_level)
     return metric, out
 
 
 def _track(track: str, members: list, main: str | None) -> dict[str, Any]:
     from . import stats
 
-    ids = sorted(members[0][2][track])
+    ids = members[0][2][track].ids
     boot = members[0][1].get("bootstrap") or {}
     n_res, seed = boot.get("n_resamples", 1000), boot.get("seed", stats.DEFAULT_SEED)
     rows = {}
@@ -316,7 +318,7 @@ def _reproduce(e: Entry, r: dict[str, Any]) -> str:
             f"--metrics {metrics} --bootstrap {boot.get('n_resamples', 0)} --seed {boot.get('seed', 0)}")
 
 
-def _submission_track(results: dict, per_study: dict, track: str, main: str | None, download: str) -> dict:
+def _submission_track(results: dict, per_study: per_study_table.PerStudy, track: str, main: str | None, download: str) -> dict:
     t = results["tracks"][track]
     out: dict[str, Any] = {"subgroups": {}, "per_observation": {}, "per_observation_by_metric": {},
                            "distributions": {}, "downloads": {"per_study": download}}
@@ -331,7 +333,7 @@ def _submission_track(results: dict, per_study: dict, track: str, main: str | No
             out["per_observation_by_metric"][key] = per_obs
         if per_obs and not out["per_observation"]:
             out["per_observation"] = per_obs
-        values = np.array([row[key] for row in per_study[track].values()], dtype=np.float64)
+        values = per_study[track].column(key)
         low, high = _metric_obj(key).value_range
         low, high = min(low, float(values.min())), max(high, float(values.max()))
         counts, edges = np.histogram(values, bins=HIST_BINS, range=(low, high))

@@ -186,7 +186,7 @@ def read_per_study(path: Path, *, verify_pair: bool = True) -> dict[str, dict[st
     path = Path(path)
     raw = read_regular(path, limit=MAX_RESULTS_BYTES, what="per-study file", within=path.parent)
     if verify_pair:
-        _check_pair(path, raw)
+        check_pair(path, raw)
     out: dict[str, dict[str, dict[str, Any]]] = {}
     for n, line in enumerate(lines_of(decode_utf8(path, raw)), start=1):
         if not line.strip():
@@ -198,7 +198,7 @@ def read_per_study(path: Path, *, verify_pair: bool = True) -> dict[str, dict[st
     return out
 
 
-def _check_pair(per_study_path: Path, raw: bytes) -> None:
+def check_pair(per_study_path: Path, raw: bytes) -> None:
     results_path = per_study_path.with_name("results.json")
     if per_study_path.name != "per_study.jsonl" or not results_path.is_file():
         return

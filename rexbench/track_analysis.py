@@ -46,15 +46,15 @@ def build_track(track: str, members: list, main: str | None, display: dict[str, 
     for r in out["rows"]:
         if any(m[0].submission.id == r["submission"] for m in refs):
             r["reference"] = True
-    ids = sorted(members[0][2][track])
+    ids = members[0][2][track].ids           # sorted; every member's ids are checked against them
     if main is not None and ranked:
         order = [r["submission"] for r in out["rows"] if r.get("rank") is not None]
         out["pairwise"] = pairwise(order, ranked, track, main, ids, arrays_fn)
-    out["agreement"] = agreement(members, track, ids)
+    out["agreement"] = agreement(members, track)
     return out
 
 
-def pairwise(order: list[str], members: list, track: str, key: str, ids: list[str],
+def pairwise(order: list[str], members: list, track: str, key: str, ids: np.ndarray,
              arrays_fn: Callable[..., tuple]) -> dict[str, Any] | None:
     """The track's significance tests (stats.PairwiseTests: studentised paired test, Holm over every pair
     of ranked systems, the family of the tie groups) for every pair among the first PAIRWISE_MAX systems
@@ -84,7 +84,7 @@ def pairwise(order: list[str], members: list, track: str, key: str, ids: list[st
     return {"metric": key, "test": stats.T_TEST, "systems": systems, "n_ranked": len(order), "pairs": pairs}
 
 
-def agreement(members: list, track: str, ids: list[str]) -> dict[str, Any] | None:
+def agreement(members: list, track: str) -> dict[str, Any] | None:
     """Kendall tau-b between metrics over systems and mean per-study Spearman rho, both with every
     metric oriented so that higher is better (a positive number: the metrics agree).
 
@@ -113,11 +113,10 @@ def agreement(members: list, track: str, ids: list[str]) -> dict[str, Any] | Non
     sums = np.zeros((m, m))
     seen = np.zeros((m, m))
     for e, r, ps in members:
-        rows = ps[track]
         have = [k for k in keys if k in r["tracks"][track]["metrics"]]
         if len(have) < 2:
             continue
-        ranks = np.vstack([rankdata([rows[i][k] for i in ids]) for k in have])
+        ranks = np.vstack([rankdata(ps[track].column(k)) for k in have])
         idx = [keys.index(k) for k in have]
         with np.errstate(invalid="ignore", divide="ignore"):
             rho = np.corrcoef(ranks)

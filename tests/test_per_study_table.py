@@ -1,0 +1,126 @@
+"""per_study.jsonl read column-wise (rexbench.per_study_table): pyarrow's fast path gives exactly the
+columns of the row reader, falls back to it wherever a file is not a plain table, and says which files
+may be published byte for byte."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rexbench import per_study_table
+from rexbench.errors import InputError
+from rexbench.results import read_per_study
+
+from .conftest import REPO
+
+pytest.importorskip("pyarrow")
+
+
+def _columns(table: per_study_table.PerStudy) -> dict:
+    return {t: (list(c.ids), {k: v.tolist() for k, v in c.values.items()},
+                {k: v.tolist() for k, v in c.stats.items()}) for t, c in table.tracks.items()}
+
+
+def _write(tmp_path: Path, rows: list[dict]) -> Path:
+    path = tmp_path / "per_study.jsonl"
+    path.write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("submission", sorted(p.name for p in (REPO / "submissions").iterdir()
+                                                 if (p / "per_study.jsonl").is_file()))
+def test_fast_path_equals_the_row_reader_on_the_committed_results(submission: str) -> None:
+    path = REPO / "submissions" / submission / "per_study.jsonl"
+    raw = path.read_bytes()
+    fast = per_study_table._fast(path, raw)
+    exact = per_study_table._exact(path)
+    assert fast is not None and fast.clean and exact.clean
+    assert _columns(fast) == _columns(exact)
+    rows = read_per_study(path)
+    for track, cols in fast.tracks.items():
+        assert list(cols.ids) == sorted(rows[track])                   # sorted like sorted() sorts str
+        for key, values in cols.values.items():
+            assert values.tolist() == [rows[track][i][key] for i in cols.ids]
+        for key, values in cols.stats.items():
+            assert values.tolist() == [rows[track][i]["stats"][key] for i in cols.ids]
+    assert per_study_table.read(path).tracks.keys() == rows.keys()
+
+
+def test_tracks_with_other_metrics_and_unicode_ids(tmp_path: Path) -> None:
+    rows = [{"track": "findings", "id": "é2", "rouge_l": 0.5, "stats": {"bleu": [1.0, 2.0]}},
+            {"track": "findings", "id": "a1", "rouge_l": 1, "stats": {"bleu": [3.0, 4.0]}},
+            {"track": "impression", "id": "a1", "meteor": 0.25}]
+    path = _write(tmp_path, rows)
+    fast = per_study_table._fast(path, path.read_bytes())
+    assert fast is not None and fast.clean
+    assert _columns(fast) == _columns(per_study_table._exact(path)) == {
+        "findings": (["a1", "é2"], {"rouge_l": [1.0, 0.5]}, {"bleu": [[3.0, 4.0], [1.0, 2.0]]}),
+        "impression": (["a1"], {"meteor": [0.25]}, {})}
+
+
+@pytest.mark.parametrize("case,rows", [
+    ("a value missing from one row of a track",
+     [{"track": "t", "id": "a", "rouge_l": 0.5}, {"track": "t", "id": "b"}]),
+    ("a null value", [{"track": "t", "id": "a", "rouge_l": 0.5}, {"track": "t", "id": "b", "rouge_l": None}]),
+    ("duplicate ids", [{"track": "t", "id": "a", "rouge_l": 0.5}, {"track": "t", "id": "a", "rouge_l": 0.7}]),
+    ("ragged statistics", [{"track": "t", "id": "a", "stats": {"bleu": [1.0]}},
+                           {"track": "t", "id": "b", "stats": {"bleu": [1.0, 2.0]}}]),
+])
+def test_files_that_are_not_plain_tables_go_through_the_row_reader(tmp_path: Path, case: str, rows: list) -> None:
+    path = _write(tmp_path, rows)
+    assert per_study_table._fast(path, path.read_bytes()) is None, case
+    table = per_study_table.read(path)
+    assert _columns(table) == _columns(per_study_table._exact(path))
+
+
+def test_a_missing_value_is_an_error_naming_the_study(tmp_path: Path) -> None:
+    path = _write(tmp_path, [{"track": "t", "id": "a", "rouge_l": 0.5, "stats": {"bleu": [1.0]}},
+                             {"track": "t", "id": "b", "stats": {}}])
+    cols = per_study_table.read(path)["t"]
+    with pytest.raises(InputError, match=r"study 'b' has no numeric rouge_l"):
+        cols.column("rouge_l")
+    with pytest.raises(InputError, match=r"study 'b' has no numeric stats of bleu"):
+        cols.column("bleu", corpus_level=True)
+    with pytest.raises(InputError, match=r"has no numeric meteor"):
+        cols.column("meteor")
+
+
+@pytest.mark.parametrize("extra", [{"note": "Lungs are clear."}, {"flag": True}, {"stats": {"bleu": ["x"]}},
+                                   {"details": {"text": "no effusion"}}, {"values": [1.0, "a"]}])
+def test_anything_but_ids_and_numbers_is_not_clean(tmp_path: Path, extra: dict) -> None:
+    path = _write(tmp_path, [{"track": "t", "id": "a", "rouge_l": 0.5, **extra}])
+    raw = path.read_bytes()
+    assert not per_study_table.read(path).clean
+    assert not per_study_table.is_clean(raw)
+
+
+def test_clean_files_are_published_byte_for_byte_and_others_filtered(tmp_path: Path) -> None:
+    from rexbench.site.export import _copy_per_study
+
+    src = REPO / "submissions" / "random-train" / "per_study.jsonl"
+    _copy_per_study(src, tmp_path / "out" / "a.jsonl")
+    assert (tmp_path / "out" / "a.jsonl").read_bytes() == src.read_bytes()
+
+    dirty = _write(tmp_path, [{"track": "t", "id": "a", "rouge_l": 0.5, "note": "Heart size normal."}])
+    _copy_per_study(dirty, tmp_path / "out" / "b.jsonl")
+    published = (tmp_path / "out" / "b.jsonl").read_text(encoding="utf-8")
+    assert "Heart" not in published and json.loads(published) == {"track": "t", "id": "a", "rouge_l": 0.5}
+
+
+def test_is_clean_checks_the_bytes_not_the_path(tmp_path: Path) -> None:
+    path = tmp_path / "per_study.jsonl"
+    shutil.copy(REPO / "submissions" / "random-train" / "per_study.jsonl", path)
+    assert per_study_table.is_clean(path.read_bytes())
+    edited = path.read_bytes().replace(b'"track"', b'"note": "text", "track"', 1)
+    assert not per_study_table.is_clean(edited)
+
+
+def test_column_arrays_are_float64_in_sorted_id_order(tmp_path: Path) -> None:
+    path = _write(tmp_path, [{"track": "t", "id": f"s{i}", "rouge_l": i} for i in (3, 1, 2)])
+    cols = per_study_table.read(path)["t"]
+    assert cols.ids.tolist() == ["s1", "s2", "s3"]
+    assert cols.column("rouge_l").dtype == np.float64 and cols.column("rouge_l").tolist() == [1.0, 2.0, 3.0]
