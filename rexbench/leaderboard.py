@@ -56,7 +56,9 @@ def build_leaderboard(entries: list[Entry], display: dict[str, Any], *,
 
     # per-study values column-wise (one float64 array per metric and track): 100 submissions x 10,000
     # studies as dicts of dicts took minutes and gigabytes
-    loaded = [(e, read_results(e.results_path), per_study_table.read(e.per_study_path)) for e in entries]
+    results = [read_results(e.results_path) for e in entries]
+    tables = per_study_table.read_all([e.per_study_path for e in entries])
+    loaded = list(zip(entries, results, tables))
     by_split: dict[str, list] = {}
     for item in loaded:
         by_split.setdefault(item[1]["split"]["id"], []).append(item)

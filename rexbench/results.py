@@ -198,11 +198,11 @@ def read_per_study(path: Path, *, verify_pair: bool = True) -> dict[str, dict[st
     return out
 
 
-def check_pair(per_study_path: Path, raw: bytes) -> None:
+def check_pair(per_study_path: Path, raw: bytes, digest: str | None = None) -> None:
     results_path = per_study_path.with_name("results.json")
     if per_study_path.name != "per_study.jsonl" or not results_path.is_file():
         return
     expected = read_results(results_path).get("per_study_sha256")
-    if expected is not None and expected != sha256_bytes(raw):
+    if expected is not None and expected != (digest or sha256_bytes(raw)):
         raise InputError(f"{per_study_path}: not the per-study file its results.json was written with "
                          f"(per_study_sha256 differs): a mixed or edited pair; rescore to rewrite both")
