@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -115,11 +116,17 @@ def main() -> None:
             generate(root, args.submissions, args.studies)
         rexbench = str(Path(sys.executable).with_name("rexbench"))
         cmd = [rexbench, "leaderboard", "build", "--submissions", str(root / "submissions"), "--out", str(root / "site")]
+        load_before = os.getloadavg()[0]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         wall, peak, _ = run_child(cmd, dict(os.environ))
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         size = sum(p.stat().st_size for p in (root / "submissions").rglob("*.json*")) / 2**20
         print(f"{args.submissions} submissions x {args.studies} studies x {len(TRACKS)} tracks, 5 metrics, "
-              f"{size:.0f} MiB of results; machine {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
-        print(f"rexbench leaderboard build: {wall:.1f} s wall, peak RSS {peak / 2**20:.0f} MiB")
+              f"{size:.0f} MiB of results; machine {os.cpu_count()} CPUs, load {load_before:.1f} before, "
+              f"{os.getloadavg()[0]:.1f} after")
+        print(f"rexbench leaderboard build: {wall:.1f} s wall, {cpu:.1f} s CPU (user + system, all threads), "
+              f"peak RSS {peak / 2**20:.0f} MiB")
     finally:
         if args.keep is None:
             shutil.rmtree(root, ignore_errors=True)

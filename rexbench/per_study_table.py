@@ -75,6 +75,7 @@ def read(path: Path, *, verify_pair: bool = True) -> PerStudy:
         table = _exact(path)
     if table.clean:
         _remember_clean(digest)
+        _remember_file(path, raw)
     return table
 
 
@@ -103,12 +104,34 @@ def is_clean(raw: bytes) -> bool:
 
 
 _CLEAN: set[str] = set()             # sha256 of bytes already parsed and found clean (this process)
+_CLEAN_FILES: dict[str, tuple[int, int, int, int]] = {}   # realpath -> (dev, inode, size, mtime_ns) when read
 _LOCK = threading.Lock()
 
 
 def _remember_clean(digest: str) -> None:
     with _LOCK:
         _CLEAN.add(digest)
+
+
+def _stat_key(path: Path) -> tuple[int, int, int, int]:
+    st = os.stat(path)
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _remember_file(path: Path, raw: bytes) -> None:
+    key = _stat_key(path)
+    if key[2] == len(raw):                     # the bytes parsed are the file as it stands
+        with _LOCK:
+            _CLEAN_FILES[os.path.realpath(path)] = key
+
+
+def read_clean_file_unchanged(path: Path) -> bool:
+    """Whether this process parsed `path` as clean and the file is still that file (same device, inode,
+    size and modification time): the site then copies it without reading and hashing it again. Only
+    within one process (one `leaderboard build`), never across runs: a persistent cache keys by content."""
+    with _LOCK:
+        key = _CLEAN_FILES.get(os.path.realpath(path))
+    return key is not None and key == _stat_key(path)
 
 
 # ---------------------------------------------------------------------------------------------

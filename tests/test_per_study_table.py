@@ -124,3 +124,19 @@ def test_column_arrays_are_float64_in_sorted_id_order(tmp_path: Path) -> None:
     cols = per_study_table.read(path)["t"]
     assert cols.ids.tolist() == ["s1", "s2", "s3"]
     assert cols.column("rouge_l").dtype == np.float64 and cols.column("rouge_l").tolist() == [1.0, 2.0, 3.0]
+
+
+def test_the_site_copies_a_file_this_build_parsed_unless_it_changed_since(tmp_path: Path) -> None:
+    from rexbench.site.export import _copy_per_study
+
+    path = tmp_path / "per_study.jsonl"
+    shutil.copy(REPO / "submissions" / "random-train" / "per_study.jsonl", path)
+    assert per_study_table.read(path, verify_pair=False).clean
+    assert per_study_table.read_clean_file_unchanged(path)
+    _copy_per_study(path, tmp_path / "out" / "a.jsonl")
+    assert (tmp_path / "out" / "a.jsonl").read_bytes() == path.read_bytes()
+
+    path.write_bytes(path.read_bytes().replace(b'"track"', b'"note": "Heart size normal.", "track"', 1))
+    assert not per_study_table.read_clean_file_unchanged(path)            # size and mtime moved
+    _copy_per_study(path, tmp_path / "out" / "b.jsonl")
+    assert b"Heart" not in (tmp_path / "out" / "b.jsonl").read_bytes()
