@@ -13,6 +13,7 @@ per_study.jsonl (rexbench.results.read_per_study).
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 from collections.abc import Iterator
@@ -81,6 +82,9 @@ def write_pair(folder: Path, results: bytes, per_study: bytes) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         with folder_lock(folder):
             recover(folder)
+            for name in (PER_STUDY, RESULTS):   # the renames below cannot replace a folder: fail before either
+                if (folder / name).is_dir() and not (folder / name).is_symlink():
+                    raise IsADirectoryError(errno.EISDIR, f"{name} is a folder")
             temps: list[Path] = []
             try:
                 temps = [write_temp(folder / PER_STUDY, per_study), write_temp(folder / RESULTS, results)]

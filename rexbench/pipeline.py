@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,8 @@ def build_site_from(submissions: list[Submission], display_path: Path, out_dir: 
     """leaderboard.json from the submissions' results, rendered into out_dir."""
     from .site import build_site, load_display_schema
 
-    entries = [e for sub in submissions for e in entries_for(sub) if e.results_path.is_file()]
+    # present at all (even a FIFO or a link): read and checked, never skipped as "not scored yet"
+    entries = [e for sub in submissions for e in entries_for(sub) if os.path.lexists(e.results_path)]
     board, downloads = build_leaderboard(entries, load_display_schema(display_path))
     build_site(board, out_dir, extra_files={k: str(v) for k, v in downloads.items()})
     return board

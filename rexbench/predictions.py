@@ -19,13 +19,14 @@ from typing import Any
 
 from .errors import InputError
 from .io import MAX_TEXT_CHARS, decode_utf8, read_regular, sha256_bytes
-from .records import field, read_records
+from .records import field, json_kind, read_records
 from .splits import Split
 from .splits.rexrank import read_object
 from .tracks import ALL_TRACKS, combine
 
 SECTION_KEYS = ("findings", "impression")
 REPORT_KEYS = ("report", "prediction", "model_prediction")
+MAX_ID_CHARS = 256   # real study ids are tens of characters; a longer one would flood every message
 
 
 @dataclass(frozen=True)
@@ -93,11 +94,15 @@ def _from_records(path: Path, records: list[tuple[int, dict[str, Any]]]):
         key = field(rec, "id", "study_id")
         if not isinstance(key, str) or not key.strip():
             got = ("missing id" if key is None else "empty id" if isinstance(key, str)
-                   else f"id {key!r} is a {_kind(key)}, not a string")
+                   else f"id {key!r} is a {json_kind(key)}, not a string")
             problems.append(f"{where}: {got} (ids are strings, e.g. \"CXR3030_IM-1405\")")
             continue
-        if key != key.strip():
-            problems.append(f"{where}: id {key!r} has leading or trailing whitespace (ids must match exactly)")
+        if "id" in rec and "study_id" in rec and rec["id"] != rec["study_id"]:
+            problems.append(f"{where}: both 'id' {_shown(key)} and 'study_id' {_shown(rec['study_id'])} are given; "
+                            f"give one")
+            continue
+        if (bad_id := _bad_id(key)) is not None:
+            problems.append(f"{where}: {bad_id}")
             continue
         if key in entries:
             problems.append(f"{where}: id {key!r}: duplicate (first at {entries[key].where})")
@@ -116,7 +121,7 @@ def _from_records(path: Path, records: list[tuple[int, dict[str, Any]]]):
         texts = {"report": rec[report_key]} if report_key is not None else sections
         bad = [k for k, v in texts.items() if not isinstance(v, str)]
         if bad:
-            problems.append(f"{where}: id {key!r}: {report_key or bad[0]} must be a string, got {_kind(texts[bad[0]])}")
+            problems.append(f"{where}: id {key!r}: {report_key or bad[0]} must be a string, got {json_kind(texts[bad[0]])}")
             continue
         long = [k for k, v in texts.items() if len(v) > MAX_TEXT_CHARS]
         if long:
@@ -126,15 +131,19 @@ def _from_records(path: Path, records: list[tuple[int, dict[str, Any]]]):
     return entries, problems
 
 
-def _kind(value: Any) -> str:
-    """The JSON name of a value's type, for messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    return {"list": "list", "dict": "object", "str": "string"}.get(type(value).__name__, type(value).__name__)
+def _shown(key: Any) -> str:
+    """An id for a message: repr, cut short (a hostile id may be megabytes long)."""
+    text = repr(key)
+    return text if len(text) <= 80 else f"{text[:60]}...' ({len(key):,} characters)"
+
+
+def _bad_id(key: str) -> str | None:
+    """Why a string id is refused before matching (None: fine)."""
+    if key != key.strip():
+        return f"id {_shown(key)} has leading or trailing whitespace (ids must match exactly)"
+    if len(key) > MAX_ID_CHARS:
+        return f"id {_shown(key)} is over the {MAX_ID_CHARS}-character limit for an id"
+    return None
 
 
 def _from_rexrank(path: Path, rows: list[tuple[str, str, Any]]):
@@ -142,10 +151,12 @@ def _from_rexrank(path: Path, rows: list[tuple[str, str, Any]]):
     problems: list[str] = []
     for where, key, value in rows:
         text = value.get("model_prediction") if isinstance(value, dict) else None
-        if not isinstance(value, dict) or "model_prediction" not in value:
+        if (bad_id := _bad_id(key)) is not None:
+            problems.append(f"{where}: {bad_id}")
+        elif not isinstance(value, dict) or "model_prediction" not in value:
             problems.append(f"{where}: id {key!r}: no \"model_prediction\" field")
         elif not isinstance(text, str):
-            problems.append(f"{where}: id {key!r}: model_prediction must be a string, got {_kind(text)}")
+            problems.append(f"{where}: id {key!r}: model_prediction must be a string, got {json_kind(text)}")
         elif len(text) > MAX_TEXT_CHARS:
             problems.append(_too_long(where, key, "model_prediction", text))
         else:

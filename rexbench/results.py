@@ -8,6 +8,7 @@ per_study.jsonl that is not the one its results.json was written with.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -162,6 +163,9 @@ def _structure_problem(data: dict[str, Any]) -> str | None:
         return "field split must be an object with string id and sha256"
     if not isinstance(tracks, dict):
         return "field tracks must be an object"
+    bad = _non_finite(data)
+    if bad is not None:   # never written (writers refuse them): a hand edit, which no reader may trip over
+        return f"field {bad} is not a finite number"
     if not (data.get("bootstrap") is None or isinstance(data["bootstrap"], dict)):
         return "field bootstrap must be an object or null"
     for name, body in tracks.items():
@@ -172,6 +176,18 @@ def _structure_problem(data: dict[str, Any]) -> str | None:
                 return f"field tracks.{name}.metrics.{key} must be an object with a numeric score"
             if not (m.get("ci") is None or isinstance(m["ci"], dict)):
                 return f"field tracks.{name}.metrics.{key}.ci must be an object or null"
+    return None
+
+
+def _non_finite(value: Any, where: str = "") -> str | None:
+    """The dotted path of the first NaN or infinity in a parsed JSON value (None: there is none)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return where or "(top level)"
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = _non_finite(item, f"{where}.{key}" if where else str(key))
+        if found is not None:
+            return found
     return None
 
 

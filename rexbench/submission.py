@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,7 +81,7 @@ def load_submission(folder: Path) -> Submission:
 
     folder = Path(folder)
     path = folder / FILENAME
-    if not path.is_file():
+    if not os.path.lexists(path):   # one that is there but not a regular file is refused by load_yaml
         raise InputError(f"{folder}: no {FILENAME}")
     require_inside(folder, folder.parent, what="submission folder")
     data = load_yaml(path, within=folder)
@@ -107,6 +108,9 @@ def load_submission(folder: Path) -> Submission:
         dt.date.fromisoformat(str(date))
     except ValueError:
         problems.append(f"{path}: date {data['date']!r} must be YYYY-MM-DD")
+    for key in ("contact", "description"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            problems.append(f"{path}: {key} must be a string")
     for key in ("url", "paper_url", "code_url"):
         value = data.get(key)
         if value is not None and (not isinstance(value, str) or not URL.match(value)):

@@ -3,7 +3,9 @@
 yaml.safe_load already refuses Python tags; on top of it this loader refuses anchors/aliases (a
 "billion laughs" file expands a few aliases into billions of nodes), nesting deeper than
 MAX_YAML_DEPTH (the composer recurses, so 20,000 levels raise RecursionError), duplicate keys (safe_load
-silently keeps the last) and files over MAX_YAML_BYTES. Every refusal is one line naming file and line.
+silently keeps the last), files over MAX_YAML_BYTES and every type but plain ones (strings, numbers,
+booleans, null, dates, lists, mappings: no !!binary, !!set, !!omap). Every refusal is one line naming
+file and line.
 """
 
 from __future__ import annotations
@@ -54,6 +56,29 @@ class _BoundedLoader(yaml.SafeLoader):
                 raise _Refused(key_node.start_mark.line + 1, f"duplicate key {key!r} (first at line {first})")
             seen[key] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep=deep)
+
+
+_PLAIN = {f"tag:yaml.org,2002:{name}" for name in
+          ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")}
+
+
+def _refuse_tag(loader: _BoundedLoader, node: Any) -> Any:
+    raise _Refused(node.start_mark.line + 1, f"the YAML tag {node.tag.replace('tag:yaml.org,2002:', '!!')} "
+                                             f"is not allowed (plain values, lists and mappings only)")
+
+
+def _timestamp(loader: _BoundedLoader, node: Any) -> Any:
+    """A date; an impossible one (2026-13-45) is refused with its line, not as a bare ValueError."""
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError as exc:
+        raise _Refused(node.start_mark.line + 1, f"{node.value!r} is not a valid date ({exc})") from None
+
+
+for _tag in set(_BoundedLoader.yaml_constructors) - _PLAIN:
+    if _tag is not None and _tag.startswith("tag:yaml.org,2002:"):
+        _BoundedLoader.add_constructor(_tag, _refuse_tag)
+_BoundedLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
 def load_yaml(path: str | os.PathLike, *, limit: int = MAX_YAML_BYTES, within: str | os.PathLike | None = None) -> Any:

@@ -14,7 +14,8 @@ def compare(
     submissions: list[Path] = typer.Argument(..., help="Two or more submission (or results) folders."),
     metrics: Optional[str] = typer.Option(None, "--metrics", "-m", help="Comma-separated metric keys (default: all in common)."),
     tracks: Optional[str] = typer.Option(None, "--tracks", "-t", help="Comma-separated tracks (default: all in common)."),
-    permutations: int = typer.Option(10_000, "--permutations", min=1, help="Approximate-randomisation rounds."),
+    permutations: int = typer.Option(10_000, "--permutations", min=1, max=1_000_000,
+                                     help="Approximate-randomisation rounds (at most 1,000,000)."),
     seed: Optional[int] = typer.Option(None, "--seed", min=0, max=2**32 - 1, help="Seed (default: the one in results.json)."),
     alpha: float = typer.Option(0.05, "--alpha", min=0.0, max=1.0, help="Significance level for the marker column."),
     as_json: bool = JsonOpt,
@@ -24,6 +25,12 @@ def compare(
 
     from ..compare import compare as run, load_scored
 
+    from ..errors import InputError
+
+    real = [p.resolve() for p in submissions]
+    twice = next((p for i, p in enumerate(submissions) if real[i] in real[:i]), None)
+    if twice is not None:
+        raise InputError(f"{twice}: given twice; compare different submissions")
     systems = [load_scored(p) for p in submissions]
     split = lambda v: [x.strip() for x in v.split(",") if x.strip()] if v else None
     rows = run(systems, metrics=split(metrics), tracks=split(tracks), seed=seed, n_permutations=permutations,

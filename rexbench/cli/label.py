@@ -107,6 +107,7 @@ def read_reports(path: Path) -> list[tuple[str, str]]:
 
 def _read_jsonl(path: Path, content: str) -> list[tuple[str, str]]:
     from ..io import lines_of, loads_json
+    from ..records import json_kind, strict_pairs
 
     items = []
     for lineno, line in enumerate(lines_of(content), 1):
@@ -114,21 +115,21 @@ def _read_jsonl(path: Path, content: str) -> list[tuple[str, str]]:
             continue
         where = f"{path}:{lineno}"
         try:
-            obj = loads_json(line, where, one_line=True)
+            obj = loads_json(line, where, one_line=True, object_pairs_hook=strict_pairs(where))
         except InputError as exc:   # this command's wording ("invalid JSON"), which its users know
             raise InputError(str(exc).replace(": not valid JSON", ": invalid JSON", 1)) from None
         if not isinstance(obj, dict):
-            raise InputError(f"{where}: expected a JSON object, got {type(obj).__name__}")
+            raise InputError(f"{where}: expected a JSON object, got {json_kind(obj)}")
         if "report" in obj:
             text = obj["report"]
             if not isinstance(text, str):
-                raise InputError(f"{where}: \"report\" must be a string, got {type(text).__name__}")
+                raise InputError(f"{where}: \"report\" must be a string, got {json_kind(text)}")
         elif "findings" in obj or "impression" in obj:
             parts = []
             for key in ("findings", "impression"):
                 value = obj.get(key)
                 if value is not None and not isinstance(value, str):
-                    raise InputError(f"{where}: \"{key}\" must be a string, got {type(value).__name__}")
+                    raise InputError(f"{where}: \"{key}\" must be a string, got {json_kind(value)}")
                 if value and value.strip():
                     parts.append(value.strip())
             text = " ".join(parts)

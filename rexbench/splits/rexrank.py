@@ -8,7 +8,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..io import loads_json, sha256_file
-from ..records import read_text
+from ..records import read_text, strict_pairs
 from .model import Split, Study, clean_text
 from .rexgradient import _check_unique
 
@@ -20,17 +20,9 @@ _CONTEXT_INDICATION = re.compile(r"Indication:\s*(.*?)\s*(?:Comparison:|$)", re.
 def read_object(path: Path, *, text: str | None = None) -> dict[str, Any]:
     """Parse a ReXrank JSON object (`text`: its content, already read), refusing duplicate keys (json
     would silently keep the last)."""
-    def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for k, v in pairs:
-            if k in out:
-                raise InputError(f"{path}: duplicate key {k!r}")
-            out[k] = v
-        return out
-
     if text is None:
         text = read_text(path)
-    data = loads_json(text, str(path), object_pairs_hook=pairs_hook)
+    data = loads_json(text, str(path), object_pairs_hook=strict_pairs(str(path)))
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a JSON object keyed by study id")
     return data
