@@ -169,5 +169,8 @@ def _splits(path: Path, value: Any, problems: list[str]) -> tuple[SplitEntry, ..
 
 
 def discover(root: Path) -> list[Path]:
-    """Submission folders under root (those holding a submission.yaml), sorted."""
+    """Submission folders under root (those holding a submission.yaml), sorted. A missing root is an error,
+    not an empty board (a mistyped --submissions must not publish an empty leaderboard)."""
+    if not Path(root).is_dir():
+        raise InputError(f"{root}: no such folder (pass --submissions DIR)")
     return sorted(p.parent for p in Path(root).glob(f"*/{FILENAME}"))

@@ -2,7 +2,9 @@
 
 What must hold (issue 12): results.json and per_study.jsonl are a pair or not there at all; a rerun after
 any fault gives byte-identical results; a damaged cache entry is detected, warned about, removed and
-recomputed, never used. Tiny custom splits and lexical metrics keep each test to seconds.
+recomputed, never used. Tiny custom splits and lexical metrics keep each test to seconds; the two tests
+that start a dozen `python -m rexbench` processes each (30-40 s on a loaded 2-core machine) are marked
+slow, and every child process has a timeout (TIMEOUT), so a hang fails instead of stalling the suite.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from rexbench.errors import InputError
 from rexbench.results import read_per_study, read_results
 
 N = 60
+TIMEOUT = 300   # seconds for one `rexbench score` child (a clean one takes 2-6 s)
 WORDS = "heart size normal lungs clear no effusion small left right opacity stable mild edema".split()
 
 
@@ -64,19 +67,20 @@ def clean_run(setup: dict[str, Path], preds: str, name: str) -> tuple[tuple[byte
     out = setup["root"] / name
     start = time.monotonic()
     proc = subprocess.run(score_cmd(setup["refs"], setup[preds], out), capture_output=True, text=True,
-                          env=env_for(setup["root"] / f"cache-{name}"), cwd=REPO)
+                          env=env_for(setup["root"] / f"cache-{name}"), cwd=REPO, timeout=TIMEOUT)
     assert proc.returncode == 0, proc.stderr
     got = pair_bytes(out)
     assert got is not None
     return got, time.monotonic() - start
 
 
+@pytest.mark.slow
 def test_killed_runs_never_leave_a_mixed_pair_and_a_rerun_is_byte_identical(setup: dict[str, Path]) -> None:
     expected_a, _ = clean_run(setup, "a", "clean-a")
     expected_b, seconds = clean_run(setup, "b", "clean-b")
     out, cache = setup["root"] / "out", setup["root"] / "cache"
     subprocess.run(score_cmd(setup["refs"], setup["a"], out), check=True, capture_output=True, env=env_for(cache),
-                   cwd=REPO)
+                   cwd=REPO, timeout=TIMEOUT)
     assert pair_bytes(out) == expected_a          # the old pair, which killed runs of b must not damage
     rng = random.Random(12)
     kills = 0
@@ -87,23 +91,25 @@ def test_killed_runs_never_leave_a_mixed_pair_and_a_rerun_is_byte_identical(setu
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1
-        proc.wait()
+        proc.wait(timeout=TIMEOUT)
         state = pair_bytes(out)
         assert state in (expected_a, expected_b), "a killed run left a pair that is neither the old nor the new"
     assert kills >= 1
-    proc = subprocess.run(score_cmd(setup["refs"], setup["b"], out), capture_output=True, env=env_for(cache), cwd=REPO)
+    proc = subprocess.run(score_cmd(setup["refs"], setup["b"], out), capture_output=True, env=env_for(cache), cwd=REPO,
+                          timeout=TIMEOUT)
     assert proc.returncode == 0
     assert pair_bytes(out) == expected_b
     assert sorted(p.name for p in out.iterdir()) == ["per_study.jsonl", "results.json"]   # no temporaries left
 
 
+@pytest.mark.slow
 def test_concurrent_runs_on_one_cache_and_one_out(setup: dict[str, Path]) -> None:
     expected = {"a": clean_run(setup, "a", "clean-a")[0], "b": clean_run(setup, "b", "clean-b")[0]}
     out, cache = setup["root"] / "out", setup["root"] / "cache"
     for _ in range(2):
         procs = [subprocess.Popen(score_cmd(setup["refs"], setup[p], out), stdout=subprocess.DEVNULL,
                                   stderr=subprocess.PIPE, env=env_for(cache), cwd=REPO) for p in "aba"]
-        errors = [p.communicate()[1].decode() for p in procs]
+        errors = [p.communicate(timeout=TIMEOUT)[1].decode() for p in procs]
         assert [p.returncode for p in procs] == [0, 0, 0], errors
         assert not any("damaged score cache entry" in e for e in errors)
         assert pair_bytes(out) in expected.values()

@@ -133,7 +133,7 @@ def test_invalid_field(tmp_path: Path, case: str, folder: str, data: dict, field
 
 
 @pytest.mark.parametrize("text,more", [
-    ("date: 2026-13-01\n", "not valid YAML"),                 # PyYAML raises ValueError building the date
+    ("date: 2026-13-01\n", ":1: '2026-13-01' is not a valid date"),  # PyYAML raises ValueError building the date
     ("id: [unclosed\n", "not valid YAML"),
     ("- just\n- a list\n", "mapping"),
 ])

@@ -3,6 +3,7 @@ every submission without a problem."""
 
 from __future__ import annotations
 
+import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,7 +99,7 @@ def run_ci(submissions_dir: Path, *, out_dir: Path, display_path: Path, options:
     loaded = {}
     for folder in folders:
         rep = by_id[folder.name] = SubmissionReport(folder.name, checked=folder.name in check_ids)
-        if not (folder / FILENAME).is_file():
+        if not os.path.lexists(folder / FILENAME):   # there but not a regular file: load_submission says what it is
             if rep.checked:
                 rep.status, rep.problems = "invalid", [f"{_rel(folder, submissions_dir)}: no {FILENAME}"]
             continue

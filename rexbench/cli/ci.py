@@ -8,6 +8,7 @@ from typing import Optional
 
 import typer
 
+from ..errors import InputError
 from .common import (DEFAULT_METRICS, AddressOpt, BatchSizeOpt, BootstrapOpt, DataDirOpt, DeviceOpt, DisplayOpt,
                      ExecutorOpt, JobsOpt, ProgressOpt, ProjectOpt, SeedOpt, SiteOutOpt, SubmissionsOpt,
                      compute_options, project_paths)
@@ -49,11 +50,14 @@ def ci(
         require_writable_file(summary, option="--summary")   # before the work, not after it
     try:
         submissions_dir, display, out_dir = project_paths(project, submissions_dir, display, out_dir)
+        _refuse_inside(submissions_dir, ("--summary", summary), ("--out", out_dir))
         options = CiOptions(metrics=parse_list(metrics), bootstrap=bootstrap, seed=seed, regenerate=regenerate,
                             stale=stale, data_dir=data_dir)
         with compute_options(jobs, device, batch_size, progress, executor, address):
             report = run_ci(submissions_dir, out_dir=out_dir, display_path=display, options=options, base=base,
                             all_submissions=all_submissions, log=lambda msg: typer.echo(msg, err=True))
+    except _OutputRefused:
+        raise   # writing the summary is what was refused
     except RexbenchError as exc:   # ci could not run at all: say so in the summary too (a PR comment)
         _write_summary(summary, render_error_summary(exc))
         raise
@@ -78,6 +82,19 @@ def ci(
         typer.echo(f"error: {line}", err=True)
     if problems:
         raise typer.Exit(1)
+
+
+class _OutputRefused(InputError):
+    pass
+
+
+def _refuse_inside(submissions_dir: Path, *outputs: tuple[str, Optional[Path]]) -> None:
+    """An output in the submissions folder would overwrite a submitted file: refuse it before any work."""
+    root = os.path.realpath(submissions_dir)
+    for option, path in outputs:
+        if path is not None and os.path.commonpath([os.path.realpath(path), root]) == root:
+            raise _OutputRefused(f"{option} {path} is inside the submissions folder {submissions_dir}; it would "
+                             f"overwrite submitted files: write somewhere else")
 
 
 def _write_summary(path: Optional[Path], text: str) -> None:
