@@ -3,8 +3,12 @@
 Run from the repository root:  python benchmarks/labeler.py [--n 10000] [--processes N]
 Prints the time and reports/s of `rexbench.labelers.label` (parallel, de-duplicating) and of a naive
 per-report loop in one process, then the time for single 5 MB hostile reports (no sentence
-punctuation, one endless word, only line breaks): the labeler must stay linear and bounded on them. The reports are synthetic combinations of sentence templates (written
-for this benchmark), nearly all distinct, so de-duplication does not flatter the numbers.
+punctuation, one endless word, only line breaks): the labeler must stay linear and bounded on them.
+Last, `rexbench label FILE` end to end (a child process, as a user runs it) on one report of 5 MB and
+on one of 100,000 characters (the longest one report may be), both without punctuation, next to a
+one-line file (the interpreter's start-up). `--hostile-only` runs just the last two parts.
+The reports are synthetic combinations of sentence templates (written for this benchmark), nearly all
+distinct, so de-duplication does not flatter the numbers.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ import argparse
 import os
 import platform
 import random
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -97,12 +103,13 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--processes", type=int, default=None, help="worker processes (default: all cores)")
     ap.add_argument("--skip-naive", action="store_true")
+    ap.add_argument("--hostile-only", action="store_true", help="only the 5 MB reports and the CLI runs")
     args = ap.parse_args()
 
     print(f"machine: {platform.machine()} {platform.processor() or ''} cores={os.cpu_count()} "
           f"python={platform.python_version()}")
     label(["Stable cardiomegaly."], processes=1)  # compile the patterns outside the timing
-    for unique in (False, True):
+    for unique in (() if args.hostile_only else (False, True)):
         reports = make_reports(args.n, unique_sentences=unique)
         mean_words = sum(len(r.split()) for r in reports) / len(reports)
         chexpert._analyse_cached.cache_clear()
@@ -114,7 +121,7 @@ def main() -> None:
               f"{dt:.2f} s, {len(reports) / dt:,.0f} reports/s, {cpu:.2f} CPU s "
               f"(processes={args.processes or os.cpu_count()})")
 
-    if not args.skip_naive:
+    if not (args.skip_naive or args.hostile_only):
         chexpert._analyse_cached.cache_clear()
         t0 = time.perf_counter()
         naive = [label_report(r) for r in reports]
@@ -129,6 +136,26 @@ def main() -> None:
         label([text], processes=1)
         dt = time.perf_counter() - t0
         print(f"one hostile report of {len(text) / 1e6:.0f} MB ({kind}): {dt:.3f} s")
+    cli_runs()
+
+
+def cli_runs() -> None:
+    """`rexbench label FILE` as a user runs it: the exit status, the wall time and the last line printed."""
+    text = hostile_reports()["words without punctuation"]
+    files = {"one line (start-up only)": "Heart size normal.\n",
+             "one report of 100,000 characters, no punctuation": text[:100_000] + "\n",
+             "one report of 5 MB, no punctuation": text + "\n"}
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind, content in files.items():
+            path = Path(tmp) / "reports.txt"
+            path.write_text(content, encoding="utf-8")
+            t0 = time.perf_counter()
+            proc = subprocess.run([sys.executable, "-m", "rexbench", "label", str(path), "--json"], capture_output=True,
+                                  text=True, cwd=Path(__file__).resolve().parents[1], timeout=600)
+            dt = time.perf_counter() - t0
+            said = (proc.stderr.strip().splitlines() or [""])[-1].replace(str(path), "FILE")[:120]
+            print(f"rexbench label, {kind}: exit {proc.returncode}, {dt:.2f} s wall; "
+                  f"{said if proc.returncode else 'labelled'}")
 
 
 if __name__ == "__main__":

@@ -101,6 +101,16 @@ def private_ids(ws: Path) -> list[Any]:
     return ci_args(ws)
 
 
+def private_ids_in_summary(ws: Path) -> list[Any]:
+    return private_ids(ws) + ["--summary", ws.parent / "outside" / "summary.md"]
+
+
+def summary_withholds_private_ids(tmp_path: Path) -> None:
+    text = (tmp_path / "outside" / "summary.md").read_text(encoding="utf-8")
+    assert "missing prediction for id \\<withheld\\> (2 studies)" in text   # Markdown-escaped
+    assert not [i for i in ("'s3'", "café", "Right lower lobe") if i in text], text   # ids and reference text
+
+
 def track_nobody_has(ws: Path) -> list[Any]:
     submission(ws, data=rows(), yaml_text=SUBMISSION_YAML.format(
         sid="my-model", extra="", refs=ws_refs(ws), predictions="predictions.jsonl") + "    tracks: [report]\n")
@@ -183,6 +193,8 @@ CASES = [
     Case("results.json symlink outside", results_symlink, 1, ("results.json: not readable",)),
     Case("private split ids withheld", private_ids, 1, ("missing prediction for id <withheld> (2 studies)",),
          never=(SECRET, "Traceback", "'s3'", "'café'")),
+    Case("private split ids withheld in the PR summary", private_ids_in_summary, 1, ("missing prediction for id <withheld>",),
+         never=(SECRET, "Traceback", "'s3'", "'café'"), check=summary_withholds_private_ids),
     Case("ci --summary is a folder", lambda ws: ci_args(ws, "--summary", ws), 1, ("--summary", "is a folder")),
     Case("ci --summary cannot be written", lambda ws: ci_args(ws, "--summary", ws_refs(ws) / "s.md"), 1,
          ("refs.jsonl: exists and is not a folder",)),
