@@ -32,12 +32,25 @@ test: setup
 test-fast: setup
 	$(BIN)/python -m pytest -m "not slow and not browser"
 
-# Mutation testing of stats, predictions validation, the cache key and model hashing ([tool.mutmut] in
-# pyproject.toml); minutes to an hour, not part of `make test`. Scores: benchmarks/results/mutation.md.
+# Mutation testing ([tool.mutmut] in pyproject.toml); about an hour on 2 cores, not part of `make test`.
+# Scores and the surviving mutants: benchmarks/results/mutation.md. The scopes `make mutation` runs (mutmut names, fnmatch patterns): the significance code of stats.py, predictions
+# validation, the cache key and model identity hashes, the metrics' corpus aggregation, the labeler's scope rules.
+MUTATION_STATS = $(foreach f,_bca_levels _better _competition_ranks _jackknife_se _order _pair _permutation_diffs \
+	_permutation_pvalue _resample_ranks _shift_pvalue _systems _t_pvalues holm paired_bootstrap paired_t_test \
+	permutation_test rank_intervals rank_systems subgroup_table tie_groups age_band bootstrap_distribution,\
+	'rexbench.stats.x_$(f)__mutmut_*') 'rexbench.stats.xǁPairwiseTestsǁ*' 'rexbench.stats.xǁ_Scoreǁjackknife*'
+MUTATION_KEY = 'rexbench.cache.x_cache_key*' $(foreach f,score_key compute_cached combine_cached,'rexbench.scoring.x_$(f)__*') \
+	$(foreach f,file_sha256 weights_sha256 weight_files config_files tokenizer_sha256 model_identity model_sha256,\
+	'rexbench.models.x_$(f)__*')
+MUTATION_AGGREGATION = 'rexbench.metric.x_mean_output*' 'rexbench.metric.xǁMetricǁaggregate*' \
+	'rexbench.scoring.xǁMetricScoreǁcorpus_scores*' 'metrics.chexpert_f1.chexpert_f1.*' 'metrics.bleu.bleu.xǁBleuǁaggregate*'
+MUTATION_LABELER = $(foreach f,_analyse_sentence _label_one sentences,'rexbench.labelers.chexpert.x_$(f)__*')
+MUTATION_SCOPE = $(MUTATION_STATS) 'rexbench.predictions.*' $(MUTATION_KEY) $(MUTATION_AGGREGATION) $(MUTATION_LABELER)
+
 mutation: setup
 	$(BIN)/pip install -q "mutmut==3.8.1"
-	$(BIN)/mutmut run --max-children 2
-	$(BIN)/python benchmarks/mutation_summary.py
+	$(BIN)/mutmut run --max-children 1 $(MUTATION_SCOPE)
+	$(BIN)/python benchmarks/mutation_summary.py $(MUTATION_SCOPE)
 
 clean:
 	rm -rf $(VENV) leaderboard_site/build .pytest_cache

@@ -35,6 +35,13 @@ CHEXPERT_SAMPLES = SHARED / "data" / "public_reports" / "chexpert_labeler"
 needs_shared = pytest.mark.skipif(not CHEXPERT_SAMPLES.is_dir(), reason=f"{CHEXPERT_SAMPLES} is absent")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_sentence_memo():
+    """Each test analyses its sentences afresh: the per-sentence memo would otherwise carry results from
+    earlier tests (and, under `make mutation`, from before a mutant was switched on)."""
+    chexpert_module._analyse_cached.cache_clear()
+
+
 def labels_of(text: str) -> dict[str, str]:
     return {k: v for k, v in label_report(text).items() if v != "blank"}
 

@@ -332,3 +332,156 @@ def test_ids_with_surrounding_whitespace_are_refused_not_trimmed(tmp_path: Path)
         read_predictions(path)
     assert info.value.problems == [f"{path}:1: id ' s1' has leading or trailing whitespace (ids must match exactly)",
                                    f"{path}:2: id 's2 ' has leading or trailing whitespace (ids must match exactly)"]
+
+
+# --------------------------------------------------------------------------------------------------
+# exact messages and edge cases, in process (cases found by mutation testing, `make mutation`)
+# --------------------------------------------------------------------------------------------------
+
+def _problems(path: Path, split_path: Path | None = None, tracks=TRACKS) -> list[str]:
+    with pytest.raises(InputError) as info:
+        preds = read_predictions(path)
+        validate(preds, load_split(str(split_path)), tracks)
+    return info.value.problems
+
+
+def test_json_type_names_in_messages() -> None:
+    from rexbench.predictions import _kind
+
+    assert [_kind(v) for v in (None, True, False, 0, 1.5, [], {}, "x", (1,))] == \
+        ["null", "boolean", "boolean", "number", "number", "list", "object", "string", "tuple"]
+
+
+def test_jsonl_value_problems_exact(tmp_path: Path) -> None:
+    rows = [{"id": "s1", "report": True}, {"id": "s2", "report": {"a": 1}},
+            {"id": "s3", "findings": 1.5, "impression": "ok"}, {"id": "s4", "findings": "ok", "impression": []},
+            {"id": True, "report": "x"}, {"id": "", "report": "x"}, {"id": "  ", "report": "x"},
+            {"id": "s8", "report": "x", "prediction": "y"}, {"id": "s9", "report": "x", "findings": "y"},
+            {"id": "s10", "findings": "f", "impression": None},
+            {"id": "s11", "report": "a" * 100_001}, {"id": "s12", "findings": "f", "impression": "i" * 100_001}]
+    path = write_jsonl(tmp_path / "p.jsonl", rows)
+    with pytest.raises(InputError) as info:
+        read_predictions(path)
+    p = str(path)
+    assert info.value.problems == [
+        f"{p}:1: id 's1': report must be a string, got boolean",
+        f"{p}:2: id 's2': report must be a string, got object",
+        f"{p}:3: id 's3': findings must be a string, got number",
+        f"{p}:4: id 's4': impression must be a string, got list",
+        f"{p}:5: id True is a boolean, not a string (ids are strings, e.g. \"CXR3030_IM-1405\")",
+        f"{p}:6: empty id (ids are strings, e.g. \"CXR3030_IM-1405\")",
+        f"{p}:7: empty id (ids are strings, e.g. \"CXR3030_IM-1405\")",
+        f"{p}:8: id 's8': both 'report' and 'prediction' are given; give one report text, or findings/impression, "
+        f"not both",
+        f"{p}:9: id 's9': both 'report' and 'findings' are given; give one report text, or findings/impression, "
+        f"not both",
+        f"{p}:10: id 's10': impression must be a string, got null",
+        f"{p}:11: id 's11': report is 100,001 characters, over the 100,000-character limit for one report",
+        f"{p}:12: id 's12': impression is 100,001 characters, over the 100,000-character limit for one report",
+    ]
+
+
+def test_jsonl_text_exactly_at_the_limit_is_accepted(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "p.jsonl", [{"id": "s1", "report": "a" * 100_000},
+                                             {"id": "s2", "findings": "f", "impression": "i" * 100_000}])
+    entries = read_predictions(path).entries
+    assert len(entries["s1"].report) == 100_000 and len(entries["s2"].impression) == 100_000
+    assert entries["s2"].where == f"{path}:2" and entries["s2"].report is None
+
+
+def test_csv_header_problems_exact(tmp_path: Path) -> None:
+    path = tmp_path / "p.csv"
+    columns = [f"c{i}" for i in range(12)]
+    path.write_text(",".join(columns) + "\n" + ",".join("x" for _ in columns) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        read_predictions(path)
+    assert info.value.problems == [
+        f"{path}:1: CSV header lacks the id column (study_id or id) and the text column (report, or "
+        f"findings/impression); found columns c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, ... (expected study_id,report)"]
+    path.write_text("id,findings,impression\ns1,f,i\n", encoding="utf-8")            # id + sections: accepted
+    entries = read_predictions(path).entries
+    assert entries["s1"].findings == "f" and entries["s1"].impression == "i" and entries["s1"].where == f"{path}:2"
+    path.write_text("study_id,prediction\ns1,a\n", encoding="utf-8")
+    assert read_predictions(path).entries["s1"].report == "a"
+    path.write_text("a" * 50 + ",id\nx,s1\n", encoding="utf-8")                      # long column names are cut
+    with pytest.raises(InputError, match=r"text column .*; found columns a{40}, id \(expected"):
+        read_predictions(path)
+
+
+def test_rexrank_json_problems_exact(tmp_path: Path) -> None:
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps({"s1": "a bare string", "s2": {"report": "x"}, "s3": {"model_prediction": 7},
+                                "s4": {"model_prediction": "m" * 100_001}, "s5": {"model_prediction": "ok"}}))
+    with pytest.raises(InputError) as info:
+        read_predictions(path)
+    p = str(path)
+    assert info.value.problems == [
+        f"{p}: id 's1': no \"model_prediction\" field",
+        f"{p}: id 's2': no \"model_prediction\" field",
+        f"{p}: id 's3': model_prediction must be a string, got number",
+        f"{p}: id 's4': model_prediction is 100,001 characters, over the 100,000-character limit for one report"]
+    path.write_text(json.dumps({"s5": {"model_prediction": "m" * 100_000}, "s6": {"model_prediction": ""}}))
+    preds = read_predictions(path)
+    assert preds.format == "rexrank-json" and set(preds.entries) == {"s5", "s6"}
+    assert preds.entries["s5"].where == p and len(preds.entries["s5"].report) == 100_000
+    assert preds.entries["s5"].text("findings") == preds.entries["s5"].report
+
+
+def test_validate_messages_exact(tmp_path: Path, refs: Path) -> None:
+    rows = good_rows()
+    rows[0] = {"id": "s1", "findings": "", "impression": "  "}        # empty on all three of its tracks
+    rows[1] = {"id": "s2", "findings": "f", "impression": ""}         # empty on impression and the combined track
+    rows[3] = {"id": "s4", "findings": "", "impression": "i"}
+    rows[4] = {"id": "x9", "report": "r"}
+    path = write_jsonl(tmp_path / "p.jsonl", rows)
+    p = str(path)
+    assert _problems(path, refs) == [
+        f"{p}: missing prediction for id 's5'",
+        f"{p}:5: id 'x9' is not in split {load_split(str(refs)).id}",
+        f"{p}:1: id 's1': empty prediction for tracks findings, impression, findings_impression",
+        f"{p}:4: id 's4': empty prediction for tracks findings, findings_impression",
+        f"{p}:2: id 's2': empty prediction for tracks impression, findings_impression"]
+    assert _problems(path, refs, ("impression",))[2:] == [
+        f"{p}:1: id 's1': empty prediction for track impression",
+        f"{p}:2: id 's2': empty prediction for track impression"]
+
+
+def test_validate_aligns_by_split_order(tmp_path: Path, refs: Path) -> None:
+    rows = good_rows()[::-1]
+    rows[0] = {"id": "s5", "report": "one text"}
+    aligned = validate(read_predictions(write_jsonl(tmp_path / "p.jsonl", rows)), load_split(str(refs)), TRACKS)
+    split = load_split(str(refs))
+    assert list(aligned) == list(TRACKS)
+    assert aligned["findings"].ids == ["s1", "s2", "s3", "s4"]                 # s5 has no findings reference
+    assert aligned["impression"].ids == IDS
+    assert aligned["impression"].references == [split.by_id[i].reference("impression") for i in IDS]
+    assert aligned["impression"].predictions == [f"pred impression {i}" for i in IDS[:4]] + ["one text"]
+    assert aligned["findings_impression"].predictions[0] == combine("pred findings s1", "pred impression s1")
+    assert aligned["findings_impression"].track == "findings_impression"
+
+
+def test_validate_without_any_requested_track_exact(tmp_path: Path, refs: Path) -> None:
+    path = write_jsonl(tmp_path / "p.jsonl", good_rows())
+    split = load_split(str(refs))
+    with pytest.raises(InputError) as info:
+        validate(read_predictions(path), split, ("report",))
+    assert info.value.problems == [f"split {split.id}: no study has a reference for track report; nothing to score "
+                                   f"(its tracks: findings, impression, findings_impression)"]
+    with pytest.raises(InputError, match=r"for tracks report, report; nothing"):
+        validate(read_predictions(path), split, ("report", "report"))
+
+
+def test_unicode_normalisation_hint_both_ways(tmp_path: Path) -> None:
+    nfc, nfd = "caf\u00e9", "cafe\u0301"
+    refs = write_jsonl(tmp_path / "refs.jsonl", [{"id": nfc, "findings": "f", "impression": "i"},
+                                                  {"id": "s2", "findings": "f", "impression": "i"}])
+    path = write_jsonl(tmp_path / "p.jsonl", [{"id": nfd, "report": "x"}, {"id": "s2", "report": "x"}])
+    split = load_split(str(refs))
+    hint = (" (it differs only in Unicode normalisation from {}: this id is {}; ids must match exactly, "
+            "write both in NFC)")
+    assert _problems(path, refs) == [
+        f"{path}: missing prediction for id {nfc!r}" + hint.format(ascii(nfd), ascii(nfc)),
+        f"{path}:1: id {nfd!r} is not in split {split.id}" + hint.format(ascii(nfc), ascii(nfd))]
+    path = write_jsonl(tmp_path / "q.jsonl", [{"id": "other", "report": "x"}, {"id": "s2", "report": "x"}])
+    assert _problems(path, refs) == [f"{path}: missing prediction for id {nfc!r}",
+                                     f"{path}:1: id 'other' is not in split {split.id}"]
