@@ -43,13 +43,15 @@ MUTATION_KEY = 'rexbench.cache.x_cache_key*' $(foreach f,score_key compute_cache
 	$(foreach f,file_sha256 weights_sha256 weight_files config_files tokenizer_sha256 model_identity model_sha256,\
 	'rexbench.models.x_$(f)__*')
 MUTATION_AGGREGATION = 'rexbench.metric.x_mean_output*' 'rexbench.metric.xǁMetricǁaggregate*' \
-	'rexbench.scoring.xǁMetricScoreǁcorpus_scores*' 'metrics.chexpert_f1.chexpert_f1.*' 'metrics.bleu.bleu.xǁBleuǁaggregate*'
+	'rexbench.scoring.xǁMetricScoreǁcorpus_scores*' 'metrics.chexpert_f1.chexpert_f1.*' 'metrics.bleu.bleu.xǁBleuǁaggregate*' \
+	'metrics.bleu.bleu.xǁBleuǁfrom_rows*'
 MUTATION_LABELER = $(foreach f,_analyse_sentence _label_one sentences,'rexbench.labelers.chexpert.x_$(f)__*')
+MUTATION_CHILDREN ?= 1
 MUTATION_SCOPE = $(MUTATION_STATS) 'rexbench.predictions.*' $(MUTATION_KEY) $(MUTATION_AGGREGATION) $(MUTATION_LABELER)
 
 mutation: setup
 	$(BIN)/pip install -q "mutmut==3.8.1"
-	$(BIN)/mutmut run --max-children 1 $(MUTATION_SCOPE)
+	$(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTATION_SCOPE)
 	$(BIN)/python benchmarks/mutation_summary.py $(MUTATION_SCOPE)
 
 clean:

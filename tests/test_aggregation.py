@@ -41,8 +41,10 @@ def test_bleu_aggregate_equals_sacrebleu_compute_bleu(smooth):
                      [0, 4, 0, 0, 0, 0, 0, 0, 0, 0],      # empty hypothesis
                      [6, 4, 6, 5, 4, 3, 6, 5, 4, 3],      # longer than the reference: no penalty
                      [4, 4, 4, 0, 2, 1, 4, 3, 2, 1],      # zero bigram matches, later orders match
-                     [2, 2, 1, 0, 0, 0, 2, 1, 0, 0]], dtype=np.float64)
-    rows = np.vstack([hand, rows])
+                     [2, 2, 1, 0, 0, 0, 2, 1, 0, 0],
+                     [300, 300, 5, 1, 0, 0, 300, 299, 298, 297],       # precisions under 1% (p < 1 of 100)
+                     [400, 420, 3, 2, 1, 1, 400, 399, 398, 397]], dtype=np.float64)
+    rows = np.vstack([hand, rows[:398]])
     expected = np.array([_sacrebleu(r, smooth) for r in rows])
     np.testing.assert_allclose(metric.aggregate(rows), expected, rtol=0, atol=1e-12)
     # vectorised over leading axes: (a, b, 10) -> (a, b)
@@ -54,7 +56,7 @@ def test_bleu_aggregate_equals_sacrebleu_compute_bleu(smooth):
 
 
 def test_bleu_aggregate_refuses_a_smoothing_it_cannot_vectorise():
-    with pytest.raises(NotImplementedError, match="exp and none"):
+    with pytest.raises(NotImplementedError, match="^vectorised BLEU supports smooth_method exp and none$"):
         registry.load("bleu:smooth_method=floor").aggregate(np.ones(10))
 
 
@@ -83,7 +85,8 @@ def test_mean_output():
     assert out.per_study.dtype == np.float64 and out.per_study.tolist() == [0.25, 0.5, 1.0]
     assert out.details == {"x": 1} and out.stats is None
     assert np.isnan(mean_output([]).score)
-    assert mean_output(np.array([1, 2], dtype=np.int64)).score == 1.5
+    ints = mean_output(np.array([1, 2], dtype=np.int64))
+    assert ints.score == 1.5 and ints.per_study.dtype == np.float64
 
 
 def test_base_metric_aggregate_is_for_corpus_level_metrics_only():

@@ -156,6 +156,19 @@ def test_combine_cached_stores_and_hits(tmp_path, code):
     np.testing.assert_array_equal(again.per_study, [0.375, 0.25])
 
 
+def test_combine_cached_refuses_an_entry_of_another_length(tmp_path, code, capsys):
+    cache = ScoreCache(tmp_path)
+    derived = _Difference()
+    key = scoring.score_key(derived, REFS, PREDS)
+    cache._path(key).parent.mkdir(parents=True)
+    cache._path(key).write_bytes(encode_entry(key, mean_output([0.5, 0.5, 0.5])))
+    done = {"rouge_l": (mean_output([0.5, 0.25]), False), "bleu": (mean_output([0.125, 0.0]), False)}
+    out, hit = scoring.combine_cached(derived, done, REFS, PREDS, cache)
+    assert not hit
+    np.testing.assert_array_equal(out.per_study, [0.375, 0.25])
+    assert "expected 2 studies" in capsys.readouterr().err
+
+
 # ---- models: content hashes ------------------------------------------------------------------------
 
 def test_file_sha256_is_the_content_hash_and_sees_a_rewrite_with_size_and_mtime_kept(tmp_path):
@@ -196,8 +209,9 @@ def test_weights_sha256_single_and_sharded(tmp_path):
 
     empty = tmp_path / "empty"
     empty.mkdir()
-    with pytest.raises(MetricNotReady, match="holds no weights file"):
+    with pytest.raises(MetricNotReady) as info:
         models.weights_sha256(empty)
+    assert str(info.value) == f"{empty} holds no weights file (model.safetensors or pytorch_model.bin)"
 
 
 def test_weight_files_index_with_a_missing_or_unreadable_shard_is_no_weights(tmp_path):

@@ -218,3 +218,67 @@ def test_real_pairs_run_and_stay_in_range():
         assert 0.0 < out.score < 1.0
         assert out.per_study.shape == (len(rows),) and ((out.per_study >= 0) & (out.per_study <= 1)).all()
         assert float(m.aggregate(out.stats.sum(0))) == pytest.approx(out.score)
+
+
+# ---- cases found by mutation testing (`make mutation`) ----------------------------------------------
+
+def _details_against_sklearn(refs, preds):
+    from sklearn.metrics import precision_recall_fscore_support
+
+    from rexbench.labelers import OBSERVATIONS, POSITIVE, UNCERTAIN, label
+
+    out = registry.load("chexpert_f1").compute(references=refs, predictions=preds)
+    codes = label(refs + preds)
+    positive = ((codes == POSITIVE) | (codes == UNCERTAIN)).astype(int)
+    y_true, y_pred = positive[:len(refs)], positive[len(refs):]
+    p, r, f, support = precision_recall_fscore_support(y_true, y_pred, average=None, zero_division=0.0)
+    per = out.details["per_observation"]
+    for j, obs in enumerate(OBSERVATIONS):
+        assert per[obs]["precision"] == pytest.approx(p[j], abs=1e-12), obs
+        assert per[obs]["recall"] == pytest.approx(r[j], abs=1e-12), obs
+        assert per[obs]["f1"] == pytest.approx(f[j], abs=1e-12), obs
+        assert per[obs]["support"] == support[j] and per[obs]["predicted"] == y_pred[:, j].sum(), obs
+    assert out.details["label_set"] == list(OBSERVATIONS) and out.details["uncertain"] == "positive"
+    return per
+
+
+def test_per_observation_details_equal_sklearn():
+    """precision / recall / F1 / support / predicted per label against sklearn's per-label values
+    (zero_division=0): on a random corpus, and on one made so that tp == fp (Pneumothorax),
+    fn == 2 tp + fp (Edema), fp == 2 tp + fn (Atelectasis), and labels nobody has."""
+    _details_against_sklearn(*_corpus(60, seed=11))
+    clear, ptx, edema, atel = ("Lungs are clear.", "Small right pneumothorax.", "Mild pulmonary edema.",
+                               "Bibasilar atelectasis.")
+    refs = [ptx, clear, edema, edema, edema, atel, clear, clear]
+    preds = [ptx, ptx, edema, clear, clear, atel, atel, atel]
+    per = _details_against_sklearn(refs, preds)
+    assert per["Pneumothorax"] == {"precision": 0.5, "recall": 1.0, "f1": pytest.approx(2 / 3), "support": 1,
+                                   "predicted": 2}
+    assert per["Edema"]["f1"] == 0.5 and per["Atelectasis"]["f1"] == 0.5
+    assert per["Fracture"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0, "predicted": 0}
+
+
+def test_example_average_of_one_study_and_of_none():
+    example = registry.load("chexpert_f1:average=example")
+    assert float(example.aggregate([0.5, 1.0])) == 0.5                 # one study: its own F1
+    out = example.compute(references=[], predictions=[])
+    assert out.score == 0.0 and out.per_study.shape == (0,) and out.details["example_f1"] == 0.0
+
+
+def test_progress_counts_the_studies():
+    seen: list[int] = []
+    registry.load("chexpert_f1").compute(references=REFS, predictions=PREDS, progress=seen.append)
+    assert seen == [len(REFS)]
+
+
+def test_signature_pins_the_labeler_rules_by_source_hash():
+    import hashlib
+
+    import rexbench.labelers as labelers
+
+    h = hashlib.sha256()
+    files = sorted(Path(labelers.__file__).parent.glob("*.py"))
+    assert {p.name for p in files} >= {"__init__.py", "chexpert.py", "phrases.py"}
+    for path in files:
+        h.update(path.name.encode() + path.read_bytes())
+    assert registry.load("chexpert_f1").environment() == {"labeler": f"rules:{h.hexdigest()[:12]}"}

@@ -485,3 +485,38 @@ def test_unicode_normalisation_hint_both_ways(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "q.jsonl", [{"id": "other", "report": "x"}, {"id": "s2", "report": "x"}])
     assert _problems(path, refs) == [f"{path}: missing prediction for id {nfc!r}",
                                      f"{path}:1: id 'other' is not in split {split.id}"]
+
+
+def test_problems_after_a_duplicate_or_a_textless_row_are_still_reported(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "p.jsonl", [{"report": "no id on the first line"}, {"id": "s1", "report": "a"},
+                                              {"id": "s1", "report": "b"}, {"id": "s2"}, {"id": "s3", "report": 1},
+                                              {"id": "s4", "report": "", "findings": "f", "impression": "i"}])
+    with pytest.raises(InputError) as info:
+        read_predictions(path)
+    p = str(path)
+    assert info.value.problems == [
+        f"{p}:1: missing id (ids are strings, e.g. \"CXR3030_IM-1405\")",
+        f"{p}:3: id 's1': duplicate (first at {p}:2)",
+        f"{p}:4: id 's2': no prediction text (expected \"report\" or \"findings\"/\"impression\")",
+        f"{p}:5: id 's3': report must be a string, got number"]
+    # An empty "report" next to sections is not "both given": the (empty) report is the text, refused as empty
+    # for every track by validate.
+    assert read_predictions(write_jsonl(tmp_path / "q.jsonl", [{"id": "s4", "report": "", "findings": "f",
+                                                               "impression": "i"}])).entries["s4"].report == ""
+
+
+@pytest.mark.parametrize("n_columns,more", [(10, ""), (11, ", ...")])
+def test_csv_header_lists_ten_columns_then_dots(tmp_path: Path, n_columns: int, more: str) -> None:
+    path = tmp_path / "p.csv"
+    columns = [f"c{i}" for i in range(n_columns)]
+    path.write_text(",".join(columns) + "\n" + ",".join("x" for _ in columns) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        read_predictions(path)
+    shown = ", ".join(columns[:10]) + more
+    assert info.value.problems[0].endswith(f"; found columns {shown} (expected study_id,report)")
+
+
+def test_a_requested_track_without_studies_is_skipped_not_the_end(tmp_path: Path, refs: Path) -> None:
+    aligned = validate(read_predictions(write_jsonl(tmp_path / "p.jsonl", good_rows())), load_split(str(refs)),
+                       ("report",) + TRACKS)
+    assert list(aligned) == list(TRACKS)
