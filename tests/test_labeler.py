@@ -521,3 +521,87 @@ def test_rexbench_cli_reports_error_with_exit_1(tmp_path):
     res = invoke("label", f)
     assert res.exit_code == 1
     assert res.error_lines and "bad.jsonl:1: invalid JSON" in res.error_lines[0]
+
+
+# ---- scope rules at their boundaries (cases found by mutation testing, `make mutation`) ---------------
+# Each sentence sits on one side of a window or rule documented in rexbench/labelers/chexpert.py
+# (POST_WINDOW 6, NEAR_WINDOW 2, ADJACENT_WINDOW 3, "X or Y" within ADJACENT_WINDOW + 1 words, Oxford
+# lists, "X and resolved Y", anonymised "xxxx" words, cues inside mentions, pseudo-negations).
+W = " one two three four five six seven".split()
+
+
+def words(k: int) -> str:
+    return " ".join(W[:k])
+
+
+SCOPE_CASES = [
+    # a trailing negation counts up to POST_WINDOW = 6 words after the mention
+    (f"Pleural effusion {words(6)} is not seen.", {"Pleural Effusion": "negative"}),
+    (f"Pleural effusion {words(7)} is not seen.", {"Pleural Effusion": "positive"}),
+    # IU X-ray's anonymised words are not words between a cue and a mention
+    ("Pleural effusion xxxx xxxx xxxx xxxx xxxx xxxx xxxx is not seen.", {"Pleural Effusion": "negative"}),
+    # a "near" negation ("normal") reaches NEAR_WINDOW = 2 words; a bare size phrase is no mention
+    (f"Normal {words(2)} heart size.", {"Cardiomegaly": "negative"}),
+    (f"Normal {words(3)} heart size.", {}),
+    # a far "near" cue is passed over, and an earlier negation in the clause still decides
+    (f"No effusion, normal {words(3)} heart size.", {"Pleural Effusion": "negative", "Cardiomegaly": "negative"}),
+    # "X or Y" makes both uncertain within ADJACENT_WINDOW + 1 = 4 words (the "or" counted)
+    (f"Pneumothorax {words(3)} or effusion.", {"Pneumothorax": "uncertain", "Pleural Effusion": "uncertain"}),
+    (f"Pneumothorax {words(4)} or effusion.", {"Pneumothorax": "positive", "Pleural Effusion": "positive"}),
+    # "X versus Y": X uncertain within ADJACENT_WINDOW = 3 words, and only with no mention in between
+    (f"Edema {words(3)} versus pneumonia.", {"Edema": "uncertain", "Pneumonia": "uncertain"}),
+    (f"Edema {words(4)} versus pneumonia.", {"Edema": "positive", "Pneumonia": "uncertain"}),
+    ("Edema and effusion versus artifact.", {"Edema": "positive", "Pleural Effusion": "uncertain"}),
+    ("Edema versus.", {"Edema": "uncertain"}),
+    # a cue passed over (too far, or for attributes only) does not stop later cues from counting
+    (f"Edema {words(4)} versus pneumonia is suspected.", {"Edema": "uncertain", "Pneumonia": "uncertain"}),
+    ("Pneumonia would be suspected.", {"Pneumonia": "uncertain"}),
+    (f"Pneumonia may {words(6)}.", {"Pneumonia": "positive"}),
+    ("The heart size may be enlarged.", {"Cardiomegaly": "uncertain"}),
+    # Oxford lists: every item of "A, B, C, or D" is uncertain; an item before a break or "and" is not
+    ("Atelectasis, effusion, or pneumonia.", {"Atelectasis": "uncertain", "Pleural Effusion": "uncertain",
+                                              "Pneumonia": "uncertain"}),
+    ("Atelectasis, effusion, edema, or pneumonia.", {"Atelectasis": "uncertain", "Pleural Effusion": "uncertain",
+                                                      "Edema": "uncertain", "Pneumonia": "uncertain"}),
+    ("Atelectasis with effusion, edema, or pneumonia.", {"Atelectasis": "positive", "Pleural Effusion": "uncertain",
+                                                          "Edema": "uncertain", "Pneumonia": "uncertain"}),
+    ("Atelectasis and effusion, or pneumonia.", {"Atelectasis": "positive", "Pleural Effusion": "uncertain",
+                                                 "Pneumonia": "uncertain"}),
+    ("Atelectasis, effusion or pneumonia, no edema.", {"Atelectasis": "positive", "Pleural Effusion": "uncertain",
+                                                       "Pneumonia": "uncertain", "Edema": "negative"}),
+    ("No pneumothorax, effusion, or consolidation.", {"Pneumothorax": "negative", "Pleural Effusion": "negative",
+                                                      "Consolidation": "negative"}),
+    # "X and resolved Y": a cue within NEAR_WINDOW words before the next mention belongs to it
+    (f"Effusion and resolved {words(2)} pneumothorax.", {"Pleural Effusion": "positive", "Pneumothorax": "negative"}),
+    (f"Effusion and resolved {words(3)} pneumothorax.", {"Pleural Effusion": "negative", "Pneumothorax": "negative"}),
+    ("Effusion and resolved pneumothorax is not seen.", {"Pleural Effusion": "negative", "Pneumothorax": "negative"}),
+    # a cue word inside a mention ("lines or tubes") and a pseudo-negation ("no change in") are no cues,
+    # and the cues after them still count
+    ("Lines or tubes in place, no pneumothorax.", {"Support Devices": "positive", "Pneumothorax": "negative"}),
+    ("No change in the effusion, no pneumothorax.", {"Pleural Effusion": "positive", "Pneumothorax": "negative"}),
+    # a device's tip is present whatever the cues say
+    ("Endotracheal tube tip cannot be excluded.", {"Support Devices": "positive"}),
+]
+
+
+@pytest.mark.parametrize("sentence,expected", SCOPE_CASES, ids=[c[0] for c in SCOPE_CASES])
+def test_scope_rules_at_their_boundaries(sentence: str, expected: dict[str, str]) -> None:
+    got = {k: v for k, v in labels_of(sentence).items() if k != "No Finding"}
+    assert got == expected
+
+
+def test_explain_names_the_deciding_cue_and_rule() -> None:
+    def decided(report: str) -> list[tuple[str, str, str | None, str]]:
+        return [(e.observation, e.status, e.cue, e.rule) for e in explain(report)[1] if e.observation != "No Finding"]
+
+    assert decided("Cannot exclude pneumonia.") == [
+        ("Pneumonia", "uncertain", "cannot exclude", "uncertainty before (outranks negation)")]
+    assert decided("Pneumonia is not excluded.") == [
+        ("Pneumonia", "uncertain", "is not excluded", "uncertainty after (outranks negation)")]
+    assert decided("Pleural effusion is not seen.") == [
+        ("Pleural Effusion", "negative", "is not seen", "negation after")]
+    assert decided("Small pneumothorax.") == [("Pneumothorax", "positive", None, "no cue")]
+    assert decided("Endotracheal tube tip cannot be excluded.") == [
+        ("Support Devices", "positive", None, "a device's tip: the device is present")]
+    assert decided("Edema or effusion.") == [("Edema", "uncertain", "or", "coordination X or Y"),
+                                              ("Pleural Effusion", "uncertain", "or", "coordination X or Y")]
