@@ -47,7 +47,7 @@ MUTATION_AGGREGATION = 'rexbench.metric.x_mean_output*' 'rexbench.metric.xǁMetr
 	'metrics.bleu.bleu.xǁBleuǁfrom_rows*'
 MUTATION_LABELER = $(foreach f,_analyse_sentence _label_one sentences,'rexbench.labelers.chexpert.x_$(f)__*')
 MUTATION_CHILDREN ?= 1
-MUTATION_SCOPE = $(MUTATION_STATS) 'rexbench.predictions.*' $(MUTATION_KEY) $(MUTATION_AGGREGATION) $(MUTATION_LABELER)
+MUTATION_SCOPE = $(MUTATION_STATS) 'rexbench.predictions.*' 'rexbench.records.x_json_kind*' $(MUTATION_KEY) $(MUTATION_AGGREGATION) $(MUTATION_LABELER)
 
 mutation: setup
 	$(BIN)/pip install -q "mutmut==3.8.1"

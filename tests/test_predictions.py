@@ -346,9 +346,9 @@ def _problems(path: Path, split_path: Path | None = None, tracks=TRACKS) -> list
 
 
 def test_json_type_names_in_messages() -> None:
-    from rexbench.predictions import _kind
+    from rexbench.records import json_kind
 
-    assert [_kind(v) for v in (None, True, False, 0, 1.5, [], {}, "x", (1,))] == \
+    assert [json_kind(v) for v in (None, True, False, 0, 1.5, [], {}, "x", (1,))] == \
         ["null", "boolean", "boolean", "number", "number", "list", "object", "string", "tuple"]
 
 
