@@ -160,6 +160,16 @@ def text_in_per_study(folder: Path) -> None:
     edit_results(lambda d: d.update(per_study_sha256=hashlib.sha256(data).hexdigest()))(folder)
 
 
+def reference_in_per_study(folder: Path) -> None:
+    """A per-study row that carries reference text (consistent pair): the site must refuse to publish it."""
+    text_in_per_study(folder)
+    lines = (folder / "per_study.jsonl").read_text(encoding="utf-8").splitlines()
+    lines[0] = json.dumps(dict(json.loads(lines[0]), reference="Heart size normal. Lungs clear."))
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    (folder / "per_study.jsonl").write_bytes(data)
+    edit_results(lambda d: d.update(per_study_sha256=hashlib.sha256(data).hexdigest()))(folder)
+
+
 def site_never_has_the_secret(tmp_path: Path) -> None:
     files = [p for p in (tmp_path / "site").rglob("*") if p.is_file()]
     assert any(p.name == "per_study.jsonl" for p in files)          # the downloads were written
@@ -283,6 +293,8 @@ CASES = [
     Case("leaderboard: text fields in results.json", board_case(edit_results(lambda d: (
         d.update(note=SECRET), d["tracks"]["impression"]["metrics"]["rouge_l"].update(note=SECRET)))), 0,
          check=site_never_has_the_secret),
+    Case("leaderboard: reference text in per_study.jsonl", board_case(reference_in_per_study), 1,
+         ("sys-a/per_study.jsonl:1: field 'reference' looks like reference text",)),
     Case("leaderboard: other reference data", board_case(edit_results(lambda d: d["split"].update(sha256="0" * 64))), 1,
          ("split custom-refs: submissions were scored on different reference data",)),
     Case("leaderboard: per_study.jsonl missing", board_case(lambda f: (f / "per_study.jsonl").unlink()), 1,
@@ -315,6 +327,8 @@ CASES = [
     # label
     Case("label a 5 MB report without punctuation", label_case("word " * 1_000_000 + "\n"), 1,
          ("reports.txt: id '1': the report is 4,999,999 characters, over the 100,000-character limit",), isolated=True),
+    Case("label a terminal escape in an id", label_case('{"id": "\\u001b[2Jx", "report": "No effusion."}\n', name="r.jsonl"),
+         0, ("'\\x1b[2Jx'",), never=("\x1b",)),
     Case("label an empty file", label_case(""), 1, ("reports.txt: no reports found",)),
     Case("label CSV without a report column", label_case("a,b\n1,2\n", name="r.csv"), 1,
          ("r.csv:1: CSV needs a header naming the report column",)),

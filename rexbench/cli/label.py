@@ -200,15 +200,21 @@ def _write(path: Path, rows, codes, with_text: bool, cell, observations) -> None
         atomic_write_text(path, buf.getvalue())
 
 
+def _shown_id(rid: str) -> str:
+    """An id as the table prints it: escaped when it holds control characters (a terminal escape in a
+    file's id must not reach the terminal)."""
+    return rid if rid.isprintable() else ascii(rid)
+
+
 def _print_table(rows, observations, explain: bool) -> None:
     abbr = [ABBREVIATIONS[o] for o in observations]
-    width = max([len("id")] + [len(r["id"]) for r in rows])
+    width = max([len("id")] + [len(_shown_id(r["id"])) for r in rows])
     typer.echo("legend: + positive, - negative, ? uncertain, blank = not mentioned; "
                + ", ".join(f"{a}={o}" for a, o in zip(abbr, observations)))
     typer.echo(f"{'id':<{width}}  " + " ".join(f"{a:>2}" for a in abbr))
     for r in rows:
         cells = " ".join(f"{SYMBOLS[r['labels'][o]]:>2}" for o in observations)
-        typer.echo(f"{r['id']:<{width}}  {cells}".rstrip())
+        typer.echo(f"{_shown_id(r['id']):<{width}}  {cells}".rstrip())
         if explain:
             for e in r["evidence"]:
                 if e["observation"] == "No Finding":
