@@ -56,6 +56,9 @@ class PerStudy:
         return track in self.tracks
 
     def __getitem__(self, track: str) -> TrackColumns:
+        if track not in self.tracks:   # a results.json listing a track its per-study file lacks (a hand edit)
+            raise InputError(f"{self.path}: no rows of track {track!r}, which its results.json lists; "
+                             f"regenerate the results")
         return self.tracks[track]
 
 

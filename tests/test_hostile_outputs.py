@@ -295,6 +295,9 @@ CASES = [
          check=site_never_has_the_secret),
     Case("leaderboard: reference text in per_study.jsonl", board_case(reference_in_per_study), 1,
          ("sys-a/per_study.jsonl:1: field 'reference' looks like reference text",)),
+    Case("leaderboard: a track per_study.jsonl lacks", board_case(edit_results(
+        lambda d: d["tracks"].update({"report": d["tracks"]["findings"]}))), 1,
+         ("sys-a/per_study.jsonl: no rows of track 'report', which its results.json lists",)),
     Case("leaderboard: other reference data", board_case(edit_results(lambda d: d["split"].update(sha256="0" * 64))), 1,
          ("split custom-refs: submissions were scored on different reference data",)),
     Case("leaderboard: per_study.jsonl missing", board_case(lambda f: (f / "per_study.jsonl").unlink()), 1,
