@@ -210,3 +210,29 @@ def test_damaged_cache_entries_are_detected_warned_and_recomputed(tmp_path: Path
     res = invoke(*args, "--out", tmp_path / "third", env=env)  # and the recomputed entries are sound again
     assert res.exit_code == 0 and "damaged score cache entry" not in res.stderr
     assert pair_bytes(tmp_path / "third") == expected
+
+
+def test_ci_recomputes_a_damaged_cache_entry_too(tmp_path: Path, setup: dict[str, Path]) -> None:
+    """`ci` (and so the workflows) goes through the same checked cache: it had no way around a bad entry."""
+    folder = tmp_path / "submissions" / "my-model"
+    folder.mkdir(parents=True)
+    (folder / "predictions.jsonl").write_bytes(setup["a"].read_bytes())
+    (folder / "submission.yaml").write_text(
+        f"id: my-model\nmodel_name: M\ninstitution: Lab\ndate: 2026-01-01\nlicense: CC-BY-4.0\n"
+        f"splits:\n  - split: \"{setup['refs']}\"\n    predictions: predictions.jsonl\n", encoding="utf-8")
+    env = {"REXBENCH_CACHE_DIR": str(tmp_path / "cache")}
+    args = ["ci", "--all", "--submissions", tmp_path / "submissions", "--out", tmp_path / "site", "--display",
+            REPO / "leaderboard_site" / "leaderboard.yaml", "--metrics", CHEAP_METRICS, "--bootstrap", "200"]
+    first = invoke(*args, env=env)
+    assert first.exit_code == 0, first.text
+    expected = pair_bytes(folder)
+    for name in ("results.json", "per_study.jsonl"):
+        (folder / name).unlink()
+    entries = sorted((tmp_path / "cache" / "scores").rglob("*.npz"))
+    assert entries
+    for entry in entries:
+        _damage("truncated", entry, entry.stem)
+    again = invoke(*args, env=env)
+    assert again.exit_code == 0, again.text
+    assert sum("damaged score cache entry" in line for line in again.stderr.splitlines()) == len(entries)
+    assert pair_bytes(folder) == expected
