@@ -157,13 +157,17 @@ def _splits(path: Path, value: Any, problems: list[str]) -> tuple[SplitEntry, ..
             problems.append(f"{where}: predictions file {entry['predictions']!r} not found")
         elif not preds.is_file():
             problems.append(f"{where}: predictions {entry['predictions']!r} is not a regular file")
-        tracks = entry.get("tracks") or list(ALL_TRACKS)
-        if not isinstance(tracks, list):
-            problems.append(f"{where}: tracks must be a list, e.g. [findings, impression]")
+        tracks = entry.get("tracks", list(ALL_TRACKS))   # given, it must name tracks: [] is not "all of them"
+        if not isinstance(tracks, list) or not tracks:
+            problems.append(f"{where}: tracks must be a non-empty list, e.g. [findings, impression] "
+                            f"(leave it out for all of the split's tracks)")
             continue
         bad = [t for t in tracks if t not in ALL_TRACKS]
+        twice = next((t for i, t in enumerate(tracks) if t in tracks[:i]), None)
         if bad:
             problems.append(f"{where}: unknown track {bad[0]!r} (tracks: {', '.join(ALL_TRACKS)})")
+        elif twice is not None:
+            problems.append(f"{where}: track {twice!r} is listed twice")
         out.append(SplitEntry(entry["split"], preds, tuple(tracks)))
     return tuple(out)
 

@@ -75,10 +75,19 @@ def _timestamp(loader: _BoundedLoader, node: Any) -> Any:
         raise _Refused(node.start_mark.line + 1, f"{node.value!r} is not a valid date ({exc})") from None
 
 
+def _int(loader: _BoundedLoader, node: Any) -> Any:
+    """An integer; one of thousands of digits (over Python's conversion limit) is refused with its line."""
+    try:
+        return loader.construct_yaml_int(node)
+    except ValueError:
+        raise _Refused(node.start_mark.line + 1, f"an integer of {len(node.value):,} digits is too long") from None
+
+
 for _tag in set(_BoundedLoader.yaml_constructors) - _PLAIN:
     if _tag is not None and _tag.startswith("tag:yaml.org,2002:"):
         _BoundedLoader.add_constructor(_tag, _refuse_tag)
 _BoundedLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+_BoundedLoader.add_constructor("tag:yaml.org,2002:int", _int)
 
 
 def load_yaml(path: str | os.PathLike, *, limit: int = MAX_YAML_BYTES, within: str | os.PathLike | None = None) -> Any:
