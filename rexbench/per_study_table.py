@@ -7,6 +7,9 @@ faster into columns. A file it cannot read as a plain table (bad JSON, a field w
 duplicate ids, a value missing from some rows of a track) goes through the exact row reader
 (rexbench.results.read_per_study), which names the line or study at fault, and gives the same columns.
 
+Parsed columns are kept in the cache folder under the file's sha256 (rexbench.per_study_cache): a rebuild
+parses only the files that changed.
+
 `clean` says whether the file holds nothing but study ids, track names and numbers: such bytes can be
 published as they are (rexbench.site.export); any other text is filtered out before publishing.
 """
@@ -23,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from . import per_study_cache
 from .errors import InputError
 
 ID_FIELDS = ("track", "id", "study_id")          # the only strings a published per-study file may hold
@@ -73,9 +77,16 @@ def read(path: Path, *, verify_pair: bool = True) -> PerStudy:
     digest = sha256_bytes(raw)
     if verify_pair:
         check_pair(path, raw, digest)
-    table = _fast(path, raw)
-    if table is None:
-        table = _exact(path)
+    cached = per_study_cache.get(digest)
+    if cached is not None:
+        clean, tracks = cached
+        table = PerStudy(path, {t: TrackColumns(*cols) for t, cols in tracks.items()}, clean)
+    else:
+        table = _fast(path, raw)
+        if table is None:
+            table = _exact(path)
+        per_study_cache.put(digest, (table.clean, {t: (c.ids, c.values, c.stats, c.missing)
+                                                   for t, c in table.tracks.items()}))
     if table.clean:
         _remember_clean(digest)
         _remember_file(path, raw)

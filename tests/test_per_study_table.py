@@ -140,3 +140,53 @@ def test_the_site_copies_a_file_this_build_parsed_unless_it_changed_since(tmp_pa
     assert not per_study_table.read_clean_file_unchanged(path)            # size and mtime moved
     _copy_per_study(path, tmp_path / "out" / "b.jsonl")
     assert b"Heart" not in (tmp_path / "out" / "b.jsonl").read_bytes()
+
+
+def test_parsed_columns_are_cached_by_content(tmp_path: Path, tmp_cache: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """A second read of the same bytes parses nothing; other bytes miss; a damaged entry is removed with a
+    warning and the file parsed again; an entry copied under another file's hash is refused."""
+    from rexbench import per_study_cache
+    from rexbench.io import sha256_bytes
+
+    path = tmp_path / "per_study.jsonl"
+    shutil.copy(REPO / "submissions" / "random-train" / "per_study.jsonl", path)
+    first = per_study_table.read(path, verify_pair=False)
+    digest = sha256_bytes(path.read_bytes())
+    entry = per_study_cache._path(digest)
+    assert entry.is_file() and entry.is_relative_to(tmp_cache)
+
+    def no_parse(*args: object) -> None:
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(per_study_table, "_fast", no_parse)
+    monkeypatch.setattr(per_study_table, "_exact", no_parse)
+    again = per_study_table.read(path, verify_pair=False)
+    assert _columns(again) == _columns(first) and again.clean and again.path == path
+    monkeypatch.undo()
+    monkeypatch.setenv("REXBENCH_CACHE_DIR", str(tmp_cache))
+
+    other = tmp_path / "other" / "per_study.jsonl"                   # other bytes: another entry
+    other.parent.mkdir()
+    other.write_bytes(path.read_bytes().replace(b'"track"', b'"extra": 1.5, "track"', 1))
+    per_study_table.read(other, verify_pair=False)
+    assert len(list((tmp_cache / "per_study").rglob("*.npz"))) == 2
+
+    good = entry.read_bytes()
+    for damaged in (b"", good[: len(good) // 2], good.replace(b"findings", b"findingz", 1)):
+        entry.write_bytes(damaged)
+        assert _columns(per_study_table.read(path, verify_pair=False)) == _columns(first)
+        assert "damaged per-study cache entry" in capsys.readouterr().err
+        assert entry.read_bytes() == good                             # parsed again and rewritten
+
+    misplaced = per_study_cache._path(sha256_bytes(other.read_bytes()))
+    misplaced.write_bytes(good)                                       # a valid entry under another key
+    assert "extra" in per_study_table.read(other, verify_pair=False)["findings"].missing   # its own columns
+    assert "damaged per-study cache entry" in capsys.readouterr().err
+
+
+def test_a_read_only_cache_costs_a_parse_not_the_build(tmp_path: Path, tmp_cache: Path) -> None:
+    path = tmp_path / "per_study.jsonl"
+    shutil.copy(REPO / "submissions" / "random-train" / "per_study.jsonl", path)
+    (tmp_cache / "per_study").write_text("not a folder", encoding="utf-8")
+    assert per_study_table.read(path, verify_pair=False).clean
