@@ -134,7 +134,9 @@ def _from_records(path: Path, records: list[tuple[int, dict[str, Any]]]):
 def _shown(key: Any) -> str:
     """An id for a message: repr, cut short (a hostile id may be megabytes long)."""
     text = repr(key)
-    return text if len(text) <= 80 else f"{text[:60]}...' ({len(key):,} characters)"
+    if len(text) <= 80:
+        return text
+    return f"{text[:60]}... ({len(key) if isinstance(key, str) else len(text):,} characters)"
 
 
 def _bad_id(key: str) -> str | None:

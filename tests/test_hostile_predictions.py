@@ -140,6 +140,8 @@ CASES = [
     Case("empty id", score_case([{"id": "", "report": "x"}]), 1, ("p.jsonl:1: empty id",)),
     Case("id and study_id disagree", score_case([dict(r, study_id="zz") for r in rows()]), 1,
          ("p.jsonl:1: both 'id' 's1' and 'study_id' 'zz' are given",)),
+    Case("study_id a 90-digit number next to id", score_case('{"id": "s1", "study_id": ' + "9" * 90 + ', "report": "x"}\n'),
+         1, ("p.jsonl:1: both 'id' 's1' and 'study_id' 999", "(90 characters) are given")),
     Case("id of 100,000 characters", score_case(rows() + [{"id": "x" * 100_000, "report": "x"}]), 1,
          ("p.jsonl:5: id 'xxxx", "(100,000 characters) is over the 256-character limit for an id",)),
     Case("terminal escape in an id", score_case(rows() + [{"id": "\x1b[2Jred", "report": "x"}]), 1,
