@@ -164,6 +164,11 @@ def predictions_bytes(data: bytes) -> Callable[[Path], list[Any]]:
     return build
 
 
+def new_submission(ws: Path, predictions: Path, sid: str = "new-model") -> list[Any]:
+    return ["new-submission", sid, "--model-name", "M", "--institution", "I", "-s", str(ws_refs(ws)),
+            "--submissions", ws / "submissions", "-p", predictions]
+
+
 def no_splits(text: str) -> str:
     return text.split("splits:")[0] + "splits: []\n"
 
@@ -206,6 +211,13 @@ CASES = [
         ws, out=ws / "submissions"))[1], 1, ("--out", "submissions is inside the submissions folder",)),
     Case("ci --submissions missing", lambda ws: ci_args(ws, submissions=ws / "nope"), 1,
          ("nope: no such folder (pass --submissions DIR)",)),
+    # new-submission (scaffolds a folder: nothing may be created when its input is bad)
+    Case("new-submission predictions FIFO", lambda ws: (os.mkfifo(ws / "f.jsonl"), new_submission(ws, ws / "f.jsonl"))[1], 1,
+         ("f.jsonl: the predictions file is a FIFO (named pipe), not a regular file",), isolated=True),
+    Case("new-submission id with ..", lambda ws: new_submission(ws, write_jsonl(ws / "p.jsonl", rows()), sid="../evil"), 1,
+         ("id '../evil' must be a slug",)),
+    Case("new-submission bad predictions", lambda ws: new_submission(ws, write_jsonl(ws / "p.jsonl", ["{bad"])), 1,
+         ("p.jsonl:1: not valid JSON",)),
     # more symlinks and special files
     Case("predictions through a symlinked subfolder", symlinked_subfolder, 1,
          ("splits[0]: predictions 'sub/predictions.jsonl' resolves outside the submission folder",)),

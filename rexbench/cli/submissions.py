@@ -88,7 +88,7 @@ def scaffold(submission_id: str, *, model_name: str, institution: str, split: st
 
     if not SLUG.match(submission_id):
         raise RexbenchError(f"id {submission_id!r} must be a slug: 3-64 lowercase letters, digits and hyphens")
-    if not Path(predictions).is_file():
+    if not (Path(predictions).exists() or Path(predictions).is_symlink()):   # a FIFO or folder: read_predictions names it
         raise InputError(f"{predictions}: predictions file not found")
     if date is not None:
         try:
