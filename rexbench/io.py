@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import secrets
 import stat
@@ -219,7 +218,7 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
 
 def dumps_json(obj: Any) -> str:
     """Deterministic JSON: sorted keys, full float precision, NaN refused, trailing newline."""
-    return json.dumps(_finite(obj), sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return _dumps(obj, indent=2) + "\n"
 
 
 def atomic_write_json(path: str | os.PathLike, obj: Any) -> None:
@@ -228,23 +227,30 @@ def atomic_write_json(path: str | os.PathLike, obj: Any) -> None:
 
 def dumps_jsonl(rows: Iterable[Any]) -> str:
     """Deterministic JSON Lines (sorted keys, NaN refused)."""
-    return "".join(json.dumps(_finite(r), sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n" for r in rows)
+    return "".join(_dumps(r) + "\n" for r in rows)
 
 
 def atomic_write_jsonl(path: str | os.PathLike, rows: Iterable[Any]) -> None:
     atomic_write_text(path, dumps_jsonl(rows))
 
 
-def _finite(obj: Any) -> Any:
-    if isinstance(obj, float) and not math.isfinite(obj):
-        raise ValueError(f"refusing to write non-finite number {obj!r}")
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_finite(v) for v in obj]
-    if hasattr(obj, "item") and callable(obj.item):  # numpy scalars
-        return _finite(obj.item())
-    return obj
+def _dumps(obj: Any, indent: int | None = None) -> str:
+    """json.dumps with numpy scalars written as Python numbers; json's own allow_nan=False refuses NaN
+    and infinities (numpy's too, after `.item()`), with no Python-level walk over every value."""
+    try:
+        return json.dumps(obj, sort_keys=True, indent=indent, ensure_ascii=False, allow_nan=False, default=_plain)
+    except ValueError as exc:
+        if str(exc).startswith("Out of range float values"):
+            raise ValueError("refusing to write a non-finite number (NaN or infinity)") from None
+        raise
+
+
+def _plain(obj: Any) -> Any:
+    """numpy scalars (and 0-d arrays) as Python scalars; anything else json cannot write is a TypeError."""
+    item = getattr(obj, "item", None)
+    if callable(item):
+        return item()
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
 
 
 def read_json_lenient(path: str | os.PathLike, *, limit: int = MAX_INPUT_BYTES,

@@ -188,28 +188,46 @@ def write_reproducible(run, out_dir: Path, *, submission_id: str | None = None) 
     for target in (results_path, per_study_path):
         refuse_overwrite(target, [run.predictions.path, run.split.source], option="--out")
     tolerances = tolerances_of(run)
-    try:
-        old_rows = read_per_study(per_study_path, verify_pair=False) if per_study_path.is_file() else {}
-    except (OSError, ValueError, KeyError, TypeError, RexbenchError):
-        old_rows = {}                           # unreadable: replaced
-    row_tol = per_study_tol(tolerances)
-    rows = [merge(old_rows[r["track"]][r["id"]], r, row_tol) if r["id"] in old_rows.get(r["track"], {}) else r
-            for r in per_study_rows(run)]
-    per_study = dumps_jsonl(rows).encode("utf-8")
+    fresh_rows = per_study_rows(run)
+    per_study = dumps_jsonl(fresh_rows).encode("utf-8")
+    old_bytes = _read_or_none(per_study_path)
+    if old_bytes != per_study:   # equal bytes: every value reproduced exactly, nothing to merge (a rerun)
+        try:
+            old_rows = read_per_study(per_study_path, verify_pair=False) if old_bytes is not None else {}
+        except (OSError, ValueError, KeyError, TypeError, RexbenchError):
+            old_rows = {}                       # unreadable: replaced
+        row_tol = per_study_tol(tolerances)
+        rows = [merge(old_rows[r["track"]][r["id"]], r, row_tol) if r["id"] in old_rows.get(r["track"], {}) else r
+                for r in fresh_rows]
+        per_study = dumps_jsonl(rows).encode("utf-8")
     results = build_results(run, submission_id=submission_id, per_study_sha256=sha256_bytes(per_study))
     try:
         old = read_json_lenient(results_path, within=out_dir) if results_path.is_file() else None
         if isinstance(old, dict):
             results = merge(old, results, results_tol(tolerances))
-            if per_study_path.is_file() and per_study_path.read_bytes() == per_study:
+            if old_bytes == per_study:
                 _keep_signatures(old, results)      # every per-study value reproduced too
     except (OSError, ValueError, RexbenchError):
         pass                                    # unreadable: replaced
     data = {results_path: dumps_json(results).encode("utf-8"), per_study_path: per_study}
-    changed = [p for p in (per_study_path, results_path) if not p.is_file() or p.read_bytes() != data[p]]
+    before = {per_study_path: old_bytes, results_path: _read_or_none(results_path)}
+    changed = [p for p in (per_study_path, results_path) if before[p] != data[p]]
     if changed:                                 # the two are always written together, as a pair
         write_pair(out_dir, data[results_path], data[per_study_path])
     return changed
+
+
+def _read_or_none(path: Path) -> bytes | None:
+    """The bytes of an earlier output file; None when there is none or it cannot be read (then replaced)."""
+    from .errors import RexbenchError
+    from .io import MAX_RESULTS_BYTES, read_regular
+
+    if not path.is_file():
+        return None
+    try:
+        return read_regular(path, limit=MAX_RESULTS_BYTES, what="earlier output", within=path.parent)
+    except (OSError, RexbenchError):
+        return None
 
 
 def _keep_signatures(old: dict[str, Any], new: dict[str, Any]) -> None:

@@ -85,19 +85,27 @@ def build_results(run: ScoreRun, *, submission_id: str | None = None,
 def per_study_rows(run: ScoreRun) -> list[dict[str, Any]]:
     rows = []
     for name, track in run.tracks.items():
+        # every array as Python floats once (tolist runs in C; float64 first, as float(x) per value would)
+        columns: list[tuple[str, list[float]]] = []
+        stats: list[tuple[str, list[list[float]]]] = []
+        for key, ms in track.metrics.items():
+            columns.append((key, _floats(ms.output.per_study)))
+            for comp, values in sorted(ms.output.components.items()):
+                columns.append((f"{key}.{comp}", _floats(values)))
+            if ms.output.stats is not None:
+                stats.append((key, _floats(ms.output.stats)))
         for i, study_id in enumerate(track.aligned.ids):
             row: dict[str, Any] = {"track": name, "id": study_id}
-            stats: dict[str, list[float]] = {}
-            for key, ms in track.metrics.items():
-                row[key] = float(ms.output.per_study[i])
-                for comp, values in sorted(ms.output.components.items()):
-                    row[f"{key}.{comp}"] = float(values[i])
-                if ms.output.stats is not None:
-                    stats[key] = [float(x) for x in ms.output.stats[i]]
+            for column, values in columns:
+                row[column] = values[i]
             if stats:
-                row["stats"] = stats
+                row["stats"] = {key: values[i] for key, values in stats}
             rows.append(row)
     return rows
+
+
+def _floats(values: Any) -> list[Any]:
+    return np.asarray(values, dtype=np.float64).tolist()
 
 
 def check_out_dir(out_dir: Path, inputs: list[Any]) -> None:

@@ -91,19 +91,27 @@ def load_metrics(specs: list[str]) -> list[Metric]:
     return metrics
 
 
-def score_key(metric: Metric, references: list[str], predictions: list[str]) -> str:
-    """The score-cache key of `metric` on these pairs (a derived metric's key also holds its inputs' keys)."""
+def text_hashes(references: list[str], predictions: list[str]) -> tuple[str, str]:
+    """The content hashes of both sides, part of every score-cache key: computed once per track."""
+    return sha256_texts(references), sha256_texts(predictions)
+
+
+def score_key(metric: Metric, references: list[str], predictions: list[str],
+              hashes: tuple[str, str] | None = None) -> str:
+    """The score-cache key of `metric` on these pairs (a derived metric's key also holds its inputs' keys);
+    `hashes`: `text_hashes(references, predictions)` when already known."""
+    refs, preds = hashes or text_hashes(references, predictions)
     parts: dict[str, Any] = dict(spec=metric.spec, fields=metric.signature_fields(),
-                                 code=registry.code_hash(metric.name),
-                                 refs=sha256_texts(references), preds=sha256_texts(predictions))
+                                 code=registry.code_hash(metric.name), refs=refs, preds=preds)
     if isinstance(metric, DerivedMetric):
-        parts["inputs"] = [score_key(m, references, predictions) for m in metric.input_metrics()]
+        parts["inputs"] = [score_key(m, references, predictions, (refs, preds)) for m in metric.input_metrics()]
     return cache_key(**parts)
 
 
 def compute_cached(metric: Metric, references: list[str], predictions: list[str], cache: ScoreCache,
-                   *, label: str = "", show_progress: bool | None = None) -> tuple[MetricOutput, bool]:
-    key = score_key(metric, references, predictions)
+                   *, label: str = "", show_progress: bool | None = None,
+                   key: str | None = None) -> tuple[MetricOutput, bool]:
+    key = key or score_key(metric, references, predictions)
     hit = cache.get(key, n=len(references))
     if hit is not None:
         return hit, True
@@ -130,22 +138,27 @@ def computation_order(metrics: list[Metric]) -> list[Metric]:
 
 
 def compute_all(metrics: list[Metric], references: list[str], predictions: list[str], cache: ScoreCache,
-                *, label: str = "", show_progress: bool | None = None) -> dict[str, tuple[MetricOutput, bool]]:
+                *, label: str = "", show_progress: bool | None = None,
+                keys: dict[str, str] | None = None) -> dict[str, tuple[MetricOutput, bool]]:
     """Outputs of `metrics` and of their inputs, keyed by spec. Derived metrics combine their inputs'
-    per-study values (cached under a key that holds the inputs' keys); nothing is computed twice."""
+    per-study values (cached under a key that holds the inputs' keys); nothing is computed twice.
+    `keys`, when given, receives each spec's score-cache key."""
     done: dict[str, tuple[MetricOutput, bool]] = {}
+    keys = {} if keys is None else keys
+    hashes = text_hashes(references, predictions)
     for metric in computation_order(metrics):
+        keys[metric.spec] = score_key(metric, references, predictions, hashes)
         if isinstance(metric, DerivedMetric):
-            done[metric.spec] = combine_cached(metric, done, references, predictions, cache)
+            done[metric.spec] = combine_cached(metric, done, references, predictions, cache, keys[metric.spec])
         else:
             done[metric.spec] = compute_cached(metric, references, predictions, cache, label=label,
-                                               show_progress=show_progress)
+                                               show_progress=show_progress, key=keys[metric.spec])
     return done
 
 
 def combine_cached(metric: DerivedMetric, done: dict[str, tuple[MetricOutput, bool]], references: list[str],
-                   predictions: list[str], cache: ScoreCache) -> tuple[MetricOutput, bool]:
-    key = score_key(metric, references, predictions)
+                   predictions: list[str], cache: ScoreCache, key: str | None = None) -> tuple[MetricOutput, bool]:
+    key = key or score_key(metric, references, predictions)
     hit = cache.get(key, n=len(references))
     if hit is not None:
         return hit, True
@@ -163,21 +176,58 @@ def score(split: Split, predictions: Predictions, *, metrics: list[str], tracks:
     cache = cache or ScoreCache()
     results: dict[str, TrackResult] = {}
     for track, pairs in aligned.items():
-        counts = None
-        if bootstrap is not None:
-            from .stats import resample_counts
-            counts = resample_counts(len(pairs.ids), bootstrap.n_resamples, bootstrap.seed)
         result = TrackResult(pairs)
+        keys: dict[str, str] = {}
         outputs = compute_all(loaded, pairs.references, pairs.predictions, cache, label=f"{track}: ",
-                              show_progress=show_progress)
+                              show_progress=show_progress, keys=keys)
+        resamples = _Resamples(len(pairs.ids), bootstrap)
         for metric in loaded:
             out, cached = outputs[metric.spec]
             extra = bootstrap.signature_fields() if bootstrap else None
             sig = build(metric, n=len(pairs.ids), refs_sha256=split.sha256, extra=extra)
-            ci = _ci(metric, out, counts, bootstrap) if bootstrap else None
+            ci = _ci_cached(metric, out, keys[metric.spec], resamples, cache) if bootstrap else None
             result.metrics[metric.spec] = MetricScore(metric.spec, metric, out, sig, ci, cached)
         results[track] = result
     return ScoreRun(split, predictions, results, bootstrap)
+
+
+class _Resamples:
+    """A track's bootstrap counts, drawn on first use only (a rerun whose CIs are all cached draws none)."""
+
+    def __init__(self, n: int, cfg: BootstrapConfig | None):
+        self.n, self.cfg, self._counts = n, cfg, None
+
+    @property
+    def counts(self) -> np.ndarray:
+        if self._counts is None:
+            from .stats import resample_counts
+
+            assert self.cfg is not None
+            self._counts = resample_counts(self.n, self.cfg.n_resamples, self.cfg.seed)
+        return self._counts
+
+
+def _ci_cached(metric: Metric, out: MetricOutput, key: str, resamples: _Resamples, cache: ScoreCache):
+    """The bootstrap CI of a metric's output, from the score cache when the same values (hashed, under
+    the output's own key, which holds the code hash) were bootstrapped with the same settings before."""
+    from .io import sha256_bytes
+    from .stats import CI
+
+    cfg = resamples.cfg
+    assert cfg is not None
+    arrays = [out.per_study] + ([out.stats] if out.stats is not None else [])
+    values = sha256_bytes(b"".join(np.ascontiguousarray(a, dtype=np.float64).tobytes() for a in arrays))
+    ci_key = cache_key(ci_of=key, values=values, bootstrap=cfg.signature_fields(), confidence=repr(cfg.confidence))
+    hit = cache.get(ci_key)
+    if hit is not None:
+        try:
+            return CI(**hit.details)
+        except TypeError:
+            pass                                    # an entry of another shape: recomputed below
+    ci = _ci(metric, out, resamples.counts, cfg)
+    cache.put(ci_key, MetricOutput(per_study=np.array([ci.low, ci.high, ci.point, ci.std_err]), score=ci.point,
+                                   details=ci.to_dict()))
+    return ci
 
 
 def _ci(metric: Metric, out: MetricOutput, counts: np.ndarray | None, cfg: BootstrapConfig):

@@ -17,8 +17,8 @@ from rexbench.errors import RexbenchError
 
 from rexbench import __version__
 from rexbench.errors import InputError
-from rexbench.io import (atomic_write_bytes, atomic_write_json, atomic_write_jsonl, dumps_json, read_json_lenient,
-                         sha256_file, sha256_texts)
+from rexbench.io import (atomic_write_bytes, atomic_write_json, atomic_write_jsonl, dumps_json, dumps_jsonl,
+                         read_json_lenient, sha256_file, sha256_texts)
 from rexbench.records import read_records, read_text
 from rexbench.signature import Signature, build, parse
 
@@ -44,6 +44,14 @@ def test_dumps_json_refuses_non_finite(bad) -> None:
 
 def test_numpy_scalars_are_written_as_numbers() -> None:
     assert json.loads(dumps_json({"a": np.float32(0.5), "b": np.int64(3)})) == {"a": 0.5, "b": 3}
+    row = {"x": [np.float32(0.1), np.float64(0.1), np.bool_(True), np.array(2.5)], "y": {"z": np.int32(-1)}}
+    assert dumps_jsonl([row]) == '{"x": [0.10000000149011612, 0.1, true, 2.5], "y": {"z": -1}}\n'
+
+
+@pytest.mark.parametrize("bad", [np.float32("nan"), np.array(float("inf")), [np.float64("-inf")]])
+def test_dumps_jsonl_refuses_non_finite_numpy_values(bad) -> None:
+    with pytest.raises(ValueError, match="non-finite"):
+        dumps_jsonl([{"ok": 1.0}, {"score": bad}])
 
 
 def test_atomic_write_keeps_old_file_when_serialisation_fails(tmp_path: Path) -> None:

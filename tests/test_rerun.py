@@ -48,3 +48,59 @@ def test_full_cache_hit_imports_no_model_wordnet_or_tokenizer(tmp_path):
     second, out2 = run(args, env)
     assert second == {"code": 0, "loaded": []}
     assert json.loads(out2) == json.loads(out1)
+
+
+def _demo_run(cache, bootstrap=None):
+    from rexbench.predictions import read_predictions
+    from rexbench.scoring import BootstrapConfig, score
+    from rexbench.splits import load_split
+
+    return score(load_split("demo:test"), read_predictions(REPO / "submissions" / "random-train" / "predictions.jsonl"),
+                 metrics=["rouge_l", "bleu"], tracks=("impression",), cache=cache,
+                 bootstrap=bootstrap or BootstrapConfig(n_resamples=200, seed=3), show_progress=False)
+
+
+def test_rerun_reads_confidence_intervals_from_the_cache(tmp_path, tmp_cache, monkeypatch):
+    from rexbench import scoring, stats
+    from rexbench.cache import ScoreCache
+
+    cache = ScoreCache(tmp_path / "c")
+    first = _demo_run(cache)
+    fresh = {k: ms.ci for k, ms in first.tracks["impression"].metrics.items()}
+
+    def no_draws(*args, **kwargs):
+        raise AssertionError("a full cache hit drew bootstrap resamples")
+
+    monkeypatch.setattr(stats, "resample_counts", no_draws)
+    again = _demo_run(cache)
+    assert {k: ms.ci for k, ms in again.tracks["impression"].metrics.items()} == fresh   # every field exact
+    assert all(ms.cached for ms in again.tracks["impression"].metrics.values())
+    # another bootstrap setting, or other values under the same score key, are not served from the cache
+    with pytest.raises(AssertionError, match="drew bootstrap resamples"):
+        _demo_run(cache, scoring.BootstrapConfig(n_resamples=200, seed=4))
+    ms = again.tracks["impression"].metrics["rouge_l"]
+    moved = scoring.MetricOutput(per_study=ms.output.per_study + 1e-12, score=ms.output.score)
+    resamples = scoring._Resamples(len(ms.output.per_study), scoring.BootstrapConfig(n_resamples=200, seed=3))
+    with pytest.raises(AssertionError, match="drew bootstrap resamples"):
+        scoring._ci_cached(ms.metric, moved, "same score key", resamples, cache)
+    monkeypatch.undo()
+    uncached = _demo_run(ScoreCache(tmp_path / "c", enabled=False))              # --no-cache computes them
+    assert {k: ms.ci for k, ms in uncached.tracks["impression"].metrics.items()} == fresh
+
+
+def test_unchanged_rerun_leaves_the_files_and_parses_no_earlier_rows(tmp_path, tmp_cache, monkeypatch):
+    from rexbench import results
+    from rexbench.cache import ScoreCache
+    from rexbench.reproduction import write_reproducible
+
+    run = _demo_run(ScoreCache(tmp_path / "c"))
+    out = tmp_path / "out"
+    assert len(write_reproducible(run, out)) == 2
+    made = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def no_parse(*args, **kwargs):
+        raise AssertionError("an unchanged rerun parsed the earlier per-study rows")
+
+    monkeypatch.setattr(results, "read_per_study", no_parse)
+    assert write_reproducible(run, out) == []
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == made
