@@ -82,8 +82,8 @@ def decode_entry(key: str, data: bytes, n: int | None) -> MetricOutput:
 
 
 class ScoreCache:
-    def __init__(self, root: Path | None = None, *, enabled: bool = True):
-        self.root = (root or cache_dir()) / "scores"
+    def __init__(self, root: Path | None = None, *, enabled: bool = True, folder: str = "scores"):
+        self.root = (root or cache_dir()) / folder     # folder: "scores", or "bootstrap" for cached CIs
         self.enabled = enabled
 
     def _path(self, key: str) -> Path:

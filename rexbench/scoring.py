@@ -181,11 +181,12 @@ def score(split: Split, predictions: Predictions, *, metrics: list[str], tracks:
         outputs = compute_all(loaded, pairs.references, pairs.predictions, cache, label=f"{track}: ",
                               show_progress=show_progress, keys=keys)
         resamples = _Resamples(len(pairs.ids), bootstrap)
+        ci_cache = ScoreCache(cache.root.parent, enabled=cache.enabled, folder="bootstrap")
         for metric in loaded:
             out, cached = outputs[metric.spec]
             extra = bootstrap.signature_fields() if bootstrap else None
             sig = build(metric, n=len(pairs.ids), refs_sha256=split.sha256, extra=extra)
-            ci = _ci_cached(metric, out, keys[metric.spec], resamples, cache) if bootstrap else None
+            ci = _ci_cached(metric, out, keys[metric.spec], resamples, ci_cache) if bootstrap else None
             result.metrics[metric.spec] = MetricScore(metric.spec, metric, out, sig, ci, cached)
         results[track] = result
     return ScoreRun(split, predictions, results, bootstrap)
