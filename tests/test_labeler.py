@@ -605,3 +605,32 @@ def test_explain_names_the_deciding_cue_and_rule() -> None:
         ("Support Devices", "positive", None, "a device's tip: the device is present")]
     assert decided("Edema or effusion.") == [("Edema", "uncertain", "or", "coordination X or Y"),
                                               ("Pleural Effusion", "uncertain", "or", "coordination X or Y")]
+
+
+def test_heart_failure_makes_cardiomegaly_uncertain_never_less() -> None:
+    assert labels_of("Congestive heart failure.")["Cardiomegaly"] == "uncertain"
+    assert labels_of("Cardiomegaly. Congestive heart failure.")["Cardiomegaly"] == "positive"   # not demoted
+    assert labels_of("No congestive heart failure.").get("Cardiomegaly") is None                  # negated: nothing
+    evidence = [e for e in explain("Lungs clear. Congestive heart failure.")[1] if e.observation == "Cardiomegaly"]
+    assert [(e.status, e.sentence, e.phrase, e.cue, e.rule) for e in evidence] == [
+        ("uncertain", 1, "congestive heart failure", "congestive heart failure",
+         "heart failure implies uncertain cardiomegaly (CheXpert)")]
+
+
+def test_explain_names_other_findings_and_size_qualifiers() -> None:
+    def decided(report: str):
+        return [(e.observation, e.status, e.cue, e.rule) for e in explain(report)[1] if e.observation != "No Finding"]
+
+    assert decided("Mild scoliosis.") == [("Other finding", "positive", None, "no cue")]
+    assert decided("Stable enlarged heart size.") == [("Cardiomegaly", "positive", "enlarged", "size qualifier")]
+    assert decided("Stable heart size.") == [
+        ("Cardiomegaly", "uncertain", "stable", "unchanged size/contour (CheXpert: uncertain)")]
+    # a bare size phrase is no mention, and the mentions after it still count
+    assert decided("The heart and a small pneumothorax.") == [("Pneumothorax", "positive", None, "no cue")]
+
+
+def test_sentences_keep_vs_and_spaced_hyphens_inside_a_sentence() -> None:
+    assert sentences("Edema vs. pneumonia.") == ["edema vs pneumonia"]
+    assert labels_of("Edema vs. pneumonia.") == {"Edema": "uncertain", "Pneumonia": "uncertain"}
+    assert sentences("Lungs - clear. Heart  normal.") == ["lungs-clear", "heart normal"]
+    assert sentences("no effusion\n \n small pneumothorax") == ["no effusion", "small pneumothorax"]
