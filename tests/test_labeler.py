@@ -581,6 +581,18 @@ SCOPE_CASES = [
     ("No change in the effusion, no pneumothorax.", {"Pleural Effusion": "positive", "Pneumothorax": "negative"}),
     # a device's tip is present whatever the cues say
     ("Endotracheal tube tip cannot be excluded.", {"Support Devices": "positive"}),
+    # a clause runs from the previous break to the next one, not further
+    ("Effusion but no edema but pneumothorax.", {"Pleural Effusion": "positive", "Edema": "negative",
+                                                 "Pneumothorax": "positive"}),
+    ("Effusion but edema is not seen.", {"Pleural Effusion": "positive", "Edema": "negative"}),
+    # "X or Y" pairs neighbours in one clause only
+    ("Pneumonia, edema or effusion.", {"Pneumonia": "positive", "Edema": "uncertain", "Pleural Effusion": "uncertain"}),
+    ("Effusion or edema but pneumonia.", {"Pleural Effusion": "uncertain", "Edema": "uncertain",
+                                          "Pneumonia": "positive"}),
+    ("Pneumonia but effusion or edema.", {"Pneumonia": "positive", "Pleural Effusion": "uncertain",
+                                          "Edema": "uncertain"}),
+    # words before a later mention still count between an earlier mention and its cue
+    (f"Pleural effusion {words(7)} edema is not seen.", {"Pleural Effusion": "positive", "Edema": "negative"}),
 ]
 
 
