@@ -520,3 +520,25 @@ def test_a_requested_track_without_studies_is_skipped_not_the_end(tmp_path: Path
     aligned = validate(read_predictions(write_jsonl(tmp_path / "p.jsonl", good_rows())), load_split(str(refs)),
                        ("report",) + TRACKS)
     assert list(aligned) == list(TRACKS)
+
+
+def test_id_conflicts_and_long_ids_exact(tmp_path: Path) -> None:
+    long_id = "x" * 257
+    rows = [{"id": "s1", "study_id": "s2", "report": "a"}, {"id": "s3", "study_id": "s3", "report": "b"},
+            {"id": "y" * 256, "report": "c"}, {"id": long_id, "report": "d"}, {"id": "s5", "study_id": "s6", "report": "e"},
+            {"id": "z" * 78, "report": "f"}, {"id": "w" * 79 + " ", "report": "g"}]
+    path = write_jsonl(tmp_path / "p.jsonl", rows)
+    with pytest.raises(InputError) as info:
+        read_predictions(path)
+    p = str(path)
+    assert info.value.problems == [
+        f"{p}:1: both 'id' 's1' and 'study_id' 's2' are given; give one",
+        f"{p}:4: id '{'x' * 59}...' (257 characters) is over the 256-character limit for an id",
+        f"{p}:5: both 'id' 's5' and 'study_id' 's6' are given; give one",
+        f"{p}:7: id '{'w' * 59}...' (80 characters) has leading or trailing whitespace (ids must match exactly)"]
+    rexrank = tmp_path / "p.json"
+    rexrank.write_text(json.dumps({long_id: {"model_prediction": "x"}, "s1": {"model_prediction": "y"}}))
+    with pytest.raises(InputError) as info:
+        read_predictions(rexrank)
+    assert info.value.problems == [f"{rexrank}: id '{'x' * 59}...' (257 characters) is over the 256-character limit "
+                                   f"for an id"]
