@@ -593,6 +593,17 @@ SCOPE_CASES = [
                                           "Edema": "uncertain"}),
     # words before a later mention still count between an earlier mention and its cue
     (f"Pleural effusion {words(7)} edema is not seen.", {"Pleural Effusion": "positive", "Edema": "negative"}),
+    (f"Pleural effusion xxxx {words(7)} is not seen.", {"Pleural Effusion": "positive"}),
+    # an Oxford "X, Y, or Z" reaches back only over its own ", or"; a cue between items stops it
+    ("Atelectasis, effusion or pneumonia, or edema.", {"Atelectasis": "positive", "Pleural Effusion": "uncertain",
+                                                       "Pneumonia": "uncertain", "Edema": "uncertain"}),
+    ("Atelectasis, possible effusion, or pneumonia.", {"Atelectasis": "positive", "Pleural Effusion": "uncertain",
+                                                       "Pneumonia": "uncertain"}),
+    # a size qualifier counts within ATTR_BEFORE = 4 words before and ATTR_AFTER = 6 after the phrase
+    (f"Enlarged {words(3)} heart size.", {"Cardiomegaly": "positive"}),
+    (f"Enlarged {words(5)} heart size.", {}),
+    (f"Heart size {words(5)} enlarged.", {"Cardiomegaly": "positive"}),
+    (f"Heart size {words(7)} enlarged.", {}),
 ]
 
 
@@ -617,6 +628,10 @@ def test_explain_names_the_deciding_cue_and_rule() -> None:
         ("Support Devices", "positive", None, "a device's tip: the device is present")]
     assert decided("Edema or effusion.") == [("Edema", "uncertain", "or", "coordination X or Y"),
                                               ("Pleural Effusion", "uncertain", "or", "coordination X or Y")]
+    assert decided("Atelectasis, effusion, or pneumonia.")[0] == ("Atelectasis", "uncertain", "or",
+                                                                 "coordination X or Y")
+    assert explain("Lungs are clear.")[1] == [chexpert_module.Evidence(
+        "No Finding", "positive", -1, "", None, "no pathology or other finding is positive or uncertain")]
 
 
 def test_heart_failure_makes_cardiomegaly_uncertain_never_less() -> None:
