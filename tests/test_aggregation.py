@@ -55,6 +55,19 @@ def test_bleu_aggregate_equals_sacrebleu_compute_bleu(smooth):
     np.testing.assert_allclose(metric.aggregate(sums), [_sacrebleu(r, smooth) for r in sums], rtol=0, atol=1e-12)
 
 
+def test_bleu_corpus_score_and_statistics_of_short_hypotheses_equal_sacrebleu():
+    """Hypotheses under 4 words have no 4-grams: the corpus score uses no effective order (sacrebleu's
+    corpus_bleu), and the statistics are sacrebleu's 10 per pair, nothing else."""
+    import sacrebleu
+    from sacrebleu.metrics import BLEU
+
+    refs, hyps = ["clear lungs", "no effusion seen", "small left effusion"], ["clear lungs", "no effusion", "left effusion"]
+    out = registry.load("bleu").compute(references=refs, predictions=hyps)
+    assert out.score == pytest.approx(sacrebleu.corpus_bleu(hyps, [refs]).score / 100, abs=1e-12)
+    expected = BLEU()._extract_corpus_statistics(hyps, [refs])
+    np.testing.assert_array_equal(out.stats, np.asarray(expected, dtype=np.float64))
+
+
 def test_bleu_aggregate_refuses_a_smoothing_it_cannot_vectorise():
     with pytest.raises(NotImplementedError, match="^vectorised BLEU supports smooth_method exp and none$"):
         registry.load("bleu:smooth_method=floor").aggregate(np.ones(10))

@@ -526,7 +526,8 @@ def test_id_conflicts_and_long_ids_exact(tmp_path: Path) -> None:
     long_id = "x" * 257
     rows = [{"id": "s1", "study_id": "s2", "report": "a"}, {"id": "s3", "study_id": "s3", "report": "b"},
             {"id": "y" * 256, "report": "c"}, {"id": long_id, "report": "d"}, {"id": "s5", "study_id": "s6", "report": "e"},
-            {"id": "z" * 78, "report": "f"}, {"id": "w" * 79 + " ", "report": "g"}]
+            {"id": "z" * 78, "report": "f"}, {"id": "w" * 79 + " ", "report": "g"}, {"id": " " + "z" * 77, "report": "h"},
+            {"id": " " + "v" * 78, "report": "i"}]
     path = write_jsonl(tmp_path / "p.jsonl", rows)
     with pytest.raises(InputError) as info:
         read_predictions(path)
@@ -535,7 +536,9 @@ def test_id_conflicts_and_long_ids_exact(tmp_path: Path) -> None:
         f"{p}:1: both 'id' 's1' and 'study_id' 's2' are given; give one",
         f"{p}:4: id '{'x' * 59}...' (257 characters) is over the 256-character limit for an id",
         f"{p}:5: both 'id' 's5' and 'study_id' 's6' are given; give one",
-        f"{p}:7: id '{'w' * 59}...' (80 characters) has leading or trailing whitespace (ids must match exactly)"]
+        f"{p}:7: id '{'w' * 59}...' (80 characters) has leading or trailing whitespace (ids must match exactly)",
+        f"{p}:8: id ' {'z' * 77}' has leading or trailing whitespace (ids must match exactly)",   # repr of 80: whole
+        f"{p}:9: id ' {'v' * 58}...' (79 characters) has leading or trailing whitespace (ids must match exactly)"]
     rexrank = tmp_path / "p.json"
     rexrank.write_text(json.dumps({long_id: {"model_prediction": "x"}, "s1": {"model_prediction": "y"}}))
     with pytest.raises(InputError) as info:
