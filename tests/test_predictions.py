@@ -345,6 +345,14 @@ def _problems(path: Path, split_path: Path | None = None, tracks=TRACKS) -> list
     return info.value.problems
 
 
+def _jsonl_problems(tmp_path: Path, rows: list) -> tuple[str, list[str]]:
+    """The problems read_predictions reports for these JSONL rows, and the file's path."""
+    path = write_jsonl(tmp_path / "p.jsonl", rows)
+    with pytest.raises(InputError) as info:
+        read_predictions(path)
+    return str(path), info.value.problems
+
+
 def test_json_type_names_in_messages() -> None:
     from rexbench.records import json_kind
 
@@ -359,11 +367,8 @@ def test_jsonl_value_problems_exact(tmp_path: Path) -> None:
             {"id": "s8", "report": "x", "prediction": "y"}, {"id": "s9", "report": "x", "findings": "y"},
             {"id": "s10", "findings": "f", "impression": None},
             {"id": "s11", "report": "a" * 100_001}, {"id": "s12", "findings": "f", "impression": "i" * 100_001}]
-    path = write_jsonl(tmp_path / "p.jsonl", rows)
-    with pytest.raises(InputError) as info:
-        read_predictions(path)
-    p = str(path)
-    assert info.value.problems == [
+    p, problems = _jsonl_problems(tmp_path, rows)
+    assert problems == [
         f"{p}:1: id 's1': report must be a string, got boolean",
         f"{p}:2: id 's2': report must be a string, got object",
         f"{p}:3: id 's3': findings must be a string, got number",
@@ -528,11 +533,8 @@ def test_id_conflicts_and_long_ids_exact(tmp_path: Path) -> None:
             {"id": "y" * 256, "report": "c"}, {"id": long_id, "report": "d"}, {"id": "s5", "study_id": "s6", "report": "e"},
             {"id": "z" * 78, "report": "f"}, {"id": "w" * 79 + " ", "report": "g"}, {"id": " " + "z" * 77, "report": "h"},
             {"id": " " + "v" * 78, "report": "i"}]
-    path = write_jsonl(tmp_path / "p.jsonl", rows)
-    with pytest.raises(InputError) as info:
-        read_predictions(path)
-    p = str(path)
-    assert info.value.problems == [
+    p, problems = _jsonl_problems(tmp_path, rows)
+    assert problems == [
         f"{p}:1: both 'id' 's1' and 'study_id' 's2' are given; give one",
         f"{p}:4: id '{'x' * 59}...' (257 characters) is over the 256-character limit for an id",
         f"{p}:5: both 'id' 's5' and 'study_id' 's6' are given; give one",
