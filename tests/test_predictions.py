@@ -547,3 +547,15 @@ def test_id_conflicts_and_long_ids_exact(tmp_path: Path) -> None:
         read_predictions(rexrank)
     assert info.value.problems == [f"{rexrank}: id '{'x' * 59}...' (257 characters) is over the 256-character limit "
                                    f"for an id"]
+
+
+def test_a_predictions_file_must_resolve_inside_its_submission(tmp_path: Path) -> None:
+    from rexbench.errors import RexbenchError
+
+    outside = write_jsonl(tmp_path / "outside.jsonl", good_rows())
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    (folder / "predictions.jsonl").symlink_to(outside)
+    assert set(read_predictions(folder / "predictions.jsonl").entries) == set(IDS)     # no folder given: read
+    with pytest.raises(RexbenchError, match="predictions file"):
+        read_predictions(folder / "predictions.jsonl", within=folder)
