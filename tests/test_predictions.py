@@ -536,16 +536,16 @@ def test_id_conflicts_and_long_ids_exact(tmp_path: Path) -> None:
     p, problems = _jsonl_problems(tmp_path, rows)
     assert problems == [
         f"{p}:1: both 'id' 's1' and 'study_id' 's2' are given; give one",
-        f"{p}:4: id '{'x' * 59}...' (257 characters) is over the 256-character limit for an id",
+        f"{p}:4: id '{'x' * 59}... (257 characters) is over the 256-character limit for an id",
         f"{p}:5: both 'id' 's5' and 'study_id' 's6' are given; give one",
-        f"{p}:7: id '{'w' * 59}...' (80 characters) has leading or trailing whitespace (ids must match exactly)",
+        f"{p}:7: id '{'w' * 59}... (80 characters) has leading or trailing whitespace (ids must match exactly)",
         f"{p}:8: id ' {'z' * 77}' has leading or trailing whitespace (ids must match exactly)",   # repr of 80: whole
-        f"{p}:9: id ' {'v' * 58}...' (79 characters) has leading or trailing whitespace (ids must match exactly)"]
+        f"{p}:9: id ' {'v' * 58}... (79 characters) has leading or trailing whitespace (ids must match exactly)"]
     rexrank = tmp_path / "p.json"
     rexrank.write_text(json.dumps({long_id: {"model_prediction": "x"}, "s1": {"model_prediction": "y"}}))
     with pytest.raises(InputError) as info:
         read_predictions(rexrank)
-    assert info.value.problems == [f"{rexrank}: id '{'x' * 59}...' (257 characters) is over the 256-character limit "
+    assert info.value.problems == [f"{rexrank}: id '{'x' * 59}... (257 characters) is over the 256-character limit "
                                    f"for an id"]
 
 
