@@ -559,3 +559,9 @@ def test_a_predictions_file_must_resolve_inside_its_submission(tmp_path: Path) -
     assert set(read_predictions(folder / "predictions.jsonl").entries) == set(IDS)     # no folder given: read
     with pytest.raises(RexbenchError, match="predictions file"):
         read_predictions(folder / "predictions.jsonl", within=folder)
+
+
+def test_a_long_non_string_study_id_is_shortened_by_its_repr(tmp_path: Path) -> None:
+    big = 10 ** 90
+    p, problems = _jsonl_problems(tmp_path, [{"id": "s1", "study_id": big, "report": "x"}])
+    assert problems == [f"{p}:1: both 'id' 's1' and 'study_id' {repr(big)[:60]}... (91 characters) are given; give one"]
