@@ -161,6 +161,8 @@ def timings(args, refs, hyps) -> None:
     print(f"max |rexbench - bert_score| over P, R, F per pair: cold {diffs['cold']:.2e}, warm {diffs['warm']:.2e}")
     print(f"reference embedding cache: {cache_bytes / 2**20:.1f} MiB for {len(set(refs))} references "
           f"({cache_bytes / len(set(refs)) / 1024:.0f} KiB each)")
+    print(f"peak RSS of this process (bert_score and rexbench runs together): "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB; load {os.getloadavg()[0]:.1f}")
 
 
 def bf16_drift(refs, hyps) -> None:

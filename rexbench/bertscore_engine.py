@@ -18,6 +18,8 @@ What differs (speed only; per-pair results agree with bert_score to ~1e-7):
   whitespace word count into fixed batches of 64, so ~25 % of its encoder work is padding);
 * identical texts are encoded once per run (bert_score does that too), and pairs are processed in
   chunks, so memory stays bounded for any number of pairs;
+* BERT/RoBERTa's query, key and value projections run as one matrix product (rexbench.fused_qkv; the
+  same embeddings, bit for bit with MKL on CPU) and the unused [CLS] pooler is not computed;
 * reference embeddings are cached on disk, keyed by (weights, config and tokenizer file hashes, layer,
   dtype, torch and transformers versions, token ids), so later submissions on the same split only
   encode their predictions. Disable with REXBENCH_EMBEDDING_CACHE=off.
@@ -111,9 +113,14 @@ class Encoder:
         if hasattr(model, "decoder") and hasattr(model, "encoder"):
             model = model.encoder
         _truncate_layers(model, layer, folder)
+        if getattr(model, "pooler", None) is not None:
+            model.pooler = None   # BERT/RoBERTa's pooled [CLS] output: never used, only computed
         if dtype != "float32":
             model = model.to(getattr(torch, dtype))
         self.model = model.to(device)
+        from .fused_qkv import fuse_qkv
+
+        fuse_qkv(self.model)      # one product for query, key and value: same numbers, sooner
         self.byte_level = isinstance(self.tokenizer, (GPT2Tokenizer, RobertaTokenizer))
         self.encoded = 0  # texts encoded by this encoder (tests count cache hits with it)
 
@@ -415,7 +422,7 @@ def collapse(text: str) -> str:
 
 
 # Bump when the way texts are batched changes: cached embeddings then no longer match fresh ones bit for bit.
-BATCHING_VERSION = 2
+BATCHING_VERSION = 3  # 3: fused query/key/value projections (rexbench.fused_qkv)
 
 
 class _Role:

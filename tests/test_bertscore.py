@@ -141,6 +141,31 @@ def test_minilm_equals_bert_score(isolated, monkeypatch, idf):
     assert out.per_study[3] == pytest.approx(1.0, abs=1e-6)
 
 
+def test_fused_query_key_value_give_the_unfused_embeddings(isolated, tiny_roberta):
+    """rexbench.fused_qkv: one product for the three projections; MKL gives bit-identical embeddings."""
+    import torch
+    from transformers import AutoModel
+
+    from rexbench.fused_qkv import fuse_qkv
+
+    for folder, layers, texts in ((Path(minilm_path()), 6, make_pairs(40)[0]), (tiny_roberta[0], 6, SENTENCES)):
+        encoder = engine.Encoder(folder, layers, "float32")
+        assert fuse_qkv(encoder.model) == 0                       # already fused when loaded
+        ids = encoder.token_ids(texts, True)
+        fused = encoder.encode(ids)
+        plain = AutoModel.from_pretrained(str(folder), local_files_only=True).eval()
+        encoder.model = plain
+        for a, b in zip(fused, encoder.encode(ids)):
+            np.testing.assert_array_equal(a, b)
+    attention = engine.Encoder(Path(minilm_path()), 1, "float32").model.encoder.layer[0].attention.self
+    plain = AutoModel.from_pretrained(minilm_path(), local_files_only=True).encoder.layer[0].attention.self
+    h1, h2 = torch.randn(2, 5, 384), torch.randn(2, 5, 384)
+    with torch.inference_mode():
+        q1, k2, v2, v1 = attention.query(h1), attention.key(h2), attention.value(h2), attention.value(h1)
+        for got, part, h in ((q1, "query", h1), (k2, "key", h2), (v2, "value", h2), (v1, "value", h1)):
+            torch.testing.assert_close(got, getattr(plain, part)(h), rtol=0, atol=1e-6)   # any call order
+
+
 def test_idf_zero_candidate_follows_bert_score(isolated):
     """Every token of candidate 0 appears in every reference, so all its idf weights are 0: bert_score
     returns P = NaN, F = 0 (its NaN F is zeroed). rexbench gives bert_score's F and R, stores the

@@ -1,0 +1,78 @@
+"""One matrix product for an attention layer's query, key and value projections (inference only).
+
+BERT-style attention (BERT, RoBERTa and their descendants) projects the same hidden states three times
+through `query`, `key` and `value` (hidden x hidden each). On CPU a hidden x hidden product runs at about
+half the FLOP rate of the wider feed-forward ones, so one hidden x 3·hidden product (the three weight
+matrices stacked) does the same work sooner. Each output element is the same dot product over the same
+inputs; with MKL on CPU the embeddings come out bit-identical (checked by tests/test_bertscore.py), and
+any BLAS gives the unfused numbers to float32 rounding.
+
+The model's own forward is untouched: `query`, `key` and `value` become views of one fused projection.
+The first of them to see a hidden-states tensor computes all three; the other two slice that result
+when they are called on the same tensor object, and compute their own otherwise. Only for the model
+types listed in FUSABLE, whose attention calls the three one after the other on the same hidden states
+with nothing in between (inference tensors carry no version counter to check that). Imports torch:
+imported only where a model is loaded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+PARTS = ("query", "key", "value")
+FUSABLE = ("bert", "roberta", "xlm-roberta")   # transformers model types with BERT's self-attention
+
+
+def fuse_qkv(model: Any) -> int:
+    """Fuse every attention module of `model` (of a FUSABLE type, after any .to()) that has Linear
+    query/key/value of one shape; the count fused."""
+    if getattr(getattr(model, "config", None), "model_type", None) not in FUSABLE:
+        return 0
+    fused = 0
+    for module in list(model.modules()):
+        parts = [getattr(module, name, None) for name in PARTS]
+        if not all(isinstance(p, torch.nn.Linear) and p.bias is not None for p in parts):
+            continue
+        if len({(p.in_features, p.out_features) for p in parts}) != 1:
+            continue
+        projection = _Projection(parts)
+        for i, name in enumerate(PARTS):
+            setattr(module, name, _Part(projection, i))
+        fused += 1
+    return fused
+
+
+class _Projection:
+    """The stacked weights, and the last input's fused output (held only between the three calls)."""
+
+    def __init__(self, parts: list[Any]):
+        with torch.no_grad():
+            self.weight = torch.cat([p.weight for p in parts]).contiguous()
+            self.bias = torch.cat([p.bias for p in parts]).contiguous()
+        self.width = parts[0].out_features
+        self._input: Any = None
+        self._output: Any = None
+
+    def part(self, hidden: Any, i: int) -> Any:
+        if self._input is not hidden:
+            self._input = hidden
+            self._output = F.linear(hidden, self.weight, self.bias)
+        out = self._output[..., i * self.width:(i + 1) * self.width]
+        if i == len(PARTS) - 1:
+            self._input = self._output = None   # nothing held between forward passes
+        return out
+
+
+class _Part(torch.nn.Module):
+    """Stands in for one of query/key/value: its slice of the fused projection."""
+
+    def __init__(self, projection: _Projection, index: int):
+        super().__init__()
+        self.projection = projection
+        self.index = index
+
+    def forward(self, hidden: Any) -> Any:
+        return self.projection.part(hidden, self.index)
