@@ -111,7 +111,7 @@ def per_study_tol(tolerances: Mapping[str, float]) -> TolOf:
 
 def compare_results(committed: dict[str, Any], fresh: dict[str, Any], tolerances: Mapping[str, float]) -> list[str]:
     """Field-level differences between committed and freshly scored results.json (staleness excluded)."""
-    from .signature import library_version_fields, parse
+    from .signature import parse
 
     problems = []
     if committed.get("schema") != fresh.get("schema"):
@@ -129,8 +129,7 @@ def compare_results(committed: dict[str, Any], fresh: dict[str, Any], tolerances
                 continue
             b = parse(str(fm[key]["signature"]))
             # another library version is noted by ci, not a difference: the values below decide
-            drift = tuple(library_version_fields(dict(b.fields)))
-            for k, (x, y) in a.differences(b, ignore=drift).items():
+            for k, (x, y) in a.code_differences(b).items():
                 problems.append(f"field {where} has {k}={x} but rescoring gives {k}={y}")
     problems += diff_fields(committed, fresh, skip=frozenset({"signature", "notice", "per_study_sha256"}),
                             tol_of=results_tol(tolerances))
@@ -236,7 +235,7 @@ def _keep_signatures(old: dict[str, Any], new: dict[str, Any]) -> None:
     The committed numbers are kept (they reproduce within tolerance), so the signature they were made
     with stays true of them; rewriting it would dirty a clone for a library patch release.
     """
-    from .signature import library_version_fields, parse
+    from .signature import parse
 
     for track, body in (new.get("tracks") or {}).items():
         old_metrics = ((old.get("tracks") or {}).get(track) or {}).get("metrics") or {}
@@ -251,5 +250,5 @@ def _keep_signatures(old: dict[str, Any], new: dict[str, Any]) -> None:
                 a, b = parse(was["signature"]), parse(str(block["signature"]))
             except ValueError:
                 continue
-            if not a.differences(b, ignore=tuple(library_version_fields(dict(b.fields)))):
+            if not a.code_differences(b):
                 block["signature"] = was["signature"]

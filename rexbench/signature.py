@@ -30,6 +30,11 @@ class Signature:
     def get(self, key: str, default: str | None = None) -> str | None:
         return dict(self.fields).get(key, default)
 
+    def code_differences(self, other: "Signature") -> dict[str, tuple[str | None, str | None]]:
+        """`differences`, except fields where `other` (a fresh signature) records a library version
+        installed here: another library version is drift, judged by the numbers, not a difference."""
+        return self.differences(other, ignore=tuple(library_version_fields(dict(other.fields))))
+
     def differences(self, other: "Signature", ignore: tuple[str, ...] = ()) -> dict[str, tuple[str | None, str | None]]:
         """Fields whose values differ (value here, value there), ignoring `ignore`."""
         mine, theirs = dict(self.fields), dict(other.fields)
@@ -68,6 +73,16 @@ def _unescape(value: str) -> str:
     return _CODES.sub(lambda m: _DECODE[m.group(0)], value)
 
 
+def installed_version(name: str) -> str | None:
+    """The version of the distribution `name` installed here, or None."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except (PackageNotFoundError, ValueError):
+        return None
+
+
 def library_version_fields(fields: Mapping[str, str | None]) -> set[str]:
     """The fields that record a third-party library's version, as installed here.
 
@@ -76,15 +91,5 @@ def library_version_fields(fields: Mapping[str, str | None]) -> set[str]:
     library does not by itself make results stale: `rexbench ci` rescores and lets each metric's declared
     tolerance decide. rexbench's own version, parameters and model hashes are never library fields.
     """
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = set()
-    for key, value in fields.items():
-        if key == "rexbench" or value is None:
-            continue
-        try:
-            if version(key) == value:
-                out.add(key)
-        except (PackageNotFoundError, ValueError):
-            continue
-    return out
+    return {key for key, value in fields.items()
+            if key != "rexbench" and value is not None and installed_version(key) == value}

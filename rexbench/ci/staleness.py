@@ -76,7 +76,7 @@ def stale_reasons(results: dict[str, Any], metric_specs: list[str]) -> list[str]
 def library_drift(results: dict[str, Any]) -> list[str]:
     """Libraries whose version here differs from the one the committed results were made with
     (`transformers 5.24.0 → 5.25.0`), once each: the numbers must still reproduce within tolerance."""
-    from ..signature import library_version_fields, parse
+    from ..signature import installed_version, library_version_fields, parse
 
     drift: dict[str, tuple[str, str]] = {}
     for body in (results.get("tracks") or {}).values():
@@ -85,17 +85,9 @@ def library_drift(results: dict[str, Any]) -> list[str]:
                 sig = dict(parse(str((m or {}).get("signature", ""))).fields)
             except ValueError:
                 continue
-            here = {k: _installed_version(k) for k in sig}
+            here = {k: installed_version(k) for k in sig}
             for k in library_version_fields(here):
                 if sig[k] != here[k]:
                     drift[k] = (sig[k], here[k])
     return [f"{k} {a} → {b}" for k, (a, b) in sorted(drift.items())]
 
-
-def _installed_version(name: str) -> str | None:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(name)
-    except (PackageNotFoundError, ValueError):
-        return None
