@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,9 +56,6 @@ class PerStudy:
     tracks: dict[str, TrackColumns]
     clean: bool                                          # ids, track names and numbers only
 
-    def __contains__(self, track: str) -> bool:
-        return track in self.tracks
-
     def __getitem__(self, track: str) -> TrackColumns:
         if track not in self.tracks:   # a results.json listing a track its per-study file lacks (a hand edit)
             raise InputError(f"{self.path}: no rows of track {track!r}, which its results.json lists; "
@@ -85,10 +82,8 @@ def read(path: Path, *, verify_pair: bool = True) -> PerStudy:
         table = _fast(path, raw)
         if table is None:
             table = _exact(path)
-        per_study_cache.put(digest, (table.clean, {t: (c.ids, c.values, c.stats, c.missing)
-                                                   for t, c in table.tracks.items()}))
+        _store(digest, table)
     if table.clean:
-        _remember_clean(digest)
         _remember_file(path, raw)
     return table
 
@@ -103,28 +98,28 @@ def read_all(paths: Sequence[Path]) -> list[PerStudy]:
 
 
 def is_clean(raw: bytes) -> bool:
-    """Whether these per_study.jsonl bytes hold only ids, track names and numbers (memoised by content)."""
+    """Whether these per_study.jsonl bytes hold only ids, track names and numbers (the per-study cache
+    records it under their sha256 once any build has parsed them)."""
     from .io import sha256_bytes
 
     digest = sha256_bytes(raw)
-    with _LOCK:
-        if digest in _CLEAN:
-            return True
+    cached = per_study_cache.get(digest)
+    if cached is not None:
+        return cached[0]
     table = _fast(Path("per_study.jsonl"), raw)
-    if table is not None and table.clean:
-        _remember_clean(digest)
-        return True
-    return False
+    if table is None:
+        return False                           # not a plain table: the caller filters row by row
+    _store(digest, table)
+    return table.clean
 
 
-_CLEAN: set[str] = set()             # sha256 of bytes already parsed and found clean (this process)
+def _store(digest: str, table: PerStudy) -> None:
+    per_study_cache.put(digest, (table.clean, {t: (c.ids, c.values, c.stats, c.missing)
+                                               for t, c in table.tracks.items()}))
+
+
 _CLEAN_FILES: dict[str, tuple[int, int, int, int]] = {}   # realpath -> (dev, inode, size, mtime_ns) when read
 _LOCK = threading.Lock()
-
-
-def _remember_clean(digest: str) -> None:
-    with _LOCK:
-        _CLEAN.add(digest)
 
 
 def _stat_key(path: Path) -> tuple[int, int, int, int]:
@@ -275,11 +270,3 @@ def _number(v: Any) -> bool:
 def _numbers(v: Any) -> bool:
     return isinstance(v, list) and bool(v) and all(_number(x) for x in v)
 
-
-def same_ids(tables: Iterable[tuple[Any, TrackColumns]]) -> Mapping[Any, bool]:
-    """For (owner, columns) pairs: whether each owner's ids equal the first owner's."""
-    items = list(tables)
-    if not items:
-        return {}
-    first = items[0][1].ids
-    return {owner: len(cols.ids) == len(first) and bool(np.all(cols.ids == first)) for owner, cols in items}
