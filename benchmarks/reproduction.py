@@ -8,7 +8,7 @@ template submissions repeat one text) on split demo:test, track findings_impress
 so the most padding and the widest batches; `--tracks` picks others; the first `--limit` studies, 120 by
 default, as the 2-core development machine is shared; `--limit 0` for all 390), are scored with the metric under a
 reference condition (2 torch threads, the engine's batching, split order) and under each variant:
-1 thread, other encoder batch budgets (down to one text per batch, i.e. no padding), and shuffled or
+1 thread, PyTorch's own (MKL) kernels instead of oneDNN, other encoder batch budgets (down to one text per batch, i.e. no padding), and shuffled or
 reversed study order (other batch compositions). The embedding and score caches are off, so every
 run encodes from scratch. Printed: the worst absolute difference from the reference of any per-study
 value (precision, recall, F1) and of any corpus score, per variant and overall. The metric's declared
@@ -49,12 +49,13 @@ def pairs_of_demo(tracks: tuple[str, ...], limit: int) -> list[tuple[str, list[s
     return out
 
 
-def run(metric, pairs, *, threads: int, budget: int, max_batch: int, order: str):
+def run(metric, pairs, *, threads: int, budget: int, max_batch: int, order: str, kernels: str):
     import numpy as np
     import torch
 
     from rexbench import bertscore_engine as engine
 
+    os.environ["REXBENCH_ONEDNN"] = "on" if kernels == "onednn" else "off"   # rexbench.onednn_linear
     torch.set_num_threads(threads)
     engine.TOKEN_BUDGET, engine.MAX_BATCH = budget, max_batch
     results = []
@@ -89,9 +90,11 @@ def main() -> None:
     pairs = pairs_of_demo(tuple(args.tracks.split(",")), args.limit)
     n_pairs = sum(len(r) for _, r, _ in pairs)
     base_budget, base_batch = engine.TOKEN_BUDGET, engine.MAX_BATCH
-    reference = dict(threads=2, budget=base_budget, max_batch=base_batch, order="split")
+    reference = dict(threads=2, budget=base_budget, max_batch=base_batch, order="split",
+                     kernels=engine.kernels_for("cpu", args.dtype))
     variants = {
         "1 thread": dict(reference, threads=1),
+        "PyTorch's own kernels (REXBENCH_ONEDNN=off)": dict(reference, kernels="torch"),
         "batch budget 512 tokens": dict(reference, budget=512),
         "batch budget 8192 tokens": dict(reference, budget=8192),
         "one text per batch (no padding)": dict(reference, max_batch=1),

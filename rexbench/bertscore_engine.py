@@ -120,7 +120,14 @@ class Encoder:
         self.model = model.to(device)
         from .fused_qkv import fuse_qkv
 
-        fuse_qkv(self.model)      # one product for query, key and value: same numbers, sooner
+        self.kernels = kernels_for(device, dtype)
+        if self.kernels == "onednn":
+            from . import onednn_linear
+
+            fuse_qkv(self.model, onednn_linear.linear)   # one product for query, key and value
+            onednn_linear.use_onednn(self.model)          # the other linear layers, GELU fused in
+        else:
+            fuse_qkv(self.model)
         self.byte_level = isinstance(self.tokenizer, (GPT2Tokenizer, RobertaTokenizer))
         self.encoded = 0  # texts encoded by this encoder (tests count cache hits with it)
 
@@ -178,6 +185,16 @@ class Encoder:
         return out  # type: ignore[return-value]
 
 
+def kernels_for(device: str, dtype: str) -> str:
+    """"onednn" (rexbench.onednn_linear: float32 rounding apart, the same numbers, sooner) on CPU in
+    float32 where this PyTorch has it, else "torch"."""
+    if device != "cpu" or dtype != "float32":
+        return "torch"
+    from . import onednn_linear
+
+    return "onednn" if onednn_linear.enabled() else "torch"
+
+
 def _truncate_layers(model: Any, layer: int, folder: Path) -> None:
     """bert_score.utils.get_model's layer dropping, for the same architectures."""
     import torch
@@ -212,13 +229,13 @@ def _truncate_layers(model: Any, layer: int, folder: Path) -> None:
         raise UnknownMetric(f"{folder}: unsupported model architecture for BERTScore")
 
 
-_ENCODERS: OrderedDict[tuple[str, str, int, str, str, int], Encoder] = OrderedDict()
+_ENCODERS: OrderedDict[tuple[str, str, int, str, str, int, str], Encoder] = OrderedDict()
 
 
 def get_encoder(folder: Path, layer: int, dtype: str, device: str = "cpu", max_batch: int = MAX_BATCH) -> Encoder:
     """Load once per process (the two most recently used models stay loaded); a folder whose weights,
     config or tokenizer files changed is loaded again."""
-    key = (str(folder), models.model_identity(folder), layer, dtype, device, max_batch)
+    key = (str(folder), models.model_identity(folder), layer, dtype, device, max_batch, kernels_for(device, dtype))
     if key in _ENCODERS:
         _ENCODERS.move_to_end(key)
         return _ENCODERS[key]
@@ -422,7 +439,7 @@ def collapse(text: str) -> str:
 
 
 # Bump when the way texts are batched changes: cached embeddings then no longer match fresh ones bit for bit.
-BATCHING_VERSION = 3  # 3: fused query/key/value projections (rexbench.fused_qkv)
+BATCHING_VERSION = 4  # 3: fused query/key/value projections (rexbench.fused_qkv); 4: kernels in the key
 
 
 class _Role:
@@ -643,6 +660,7 @@ class BertScoreBase(Metric):
         cache = None
         if embedding_cache_enabled():
             batching = "" if (device, max_batch) == ("cpu", MAX_BATCH) else f"|{device.split(':')[0]}|max {max_batch}"
+            batching += f"|{encoder.kernels}"
             cache = EmbeddingCache(EmbeddingCache.folder_for(models.model_identity(folder), p.layer, p.dtype, batching))
         self.last_stats = RunStats()
         try:

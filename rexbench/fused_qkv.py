@@ -17,6 +17,7 @@ imported only where a model is loaded.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -26,9 +27,9 @@ PARTS = ("query", "key", "value")
 FUSABLE = ("bert", "roberta", "xlm-roberta")   # transformers model types with BERT's self-attention
 
 
-def fuse_qkv(model: Any) -> int:
+def fuse_qkv(model: Any, linear: Callable[[Any, Any, Any], Any] = F.linear) -> int:
     """Fuse every attention module of `model` (of a FUSABLE type, after any .to()) that has Linear
-    query/key/value of one shape; the count fused."""
+    query/key/value of one shape, the fused product computed by `linear(x, weight, bias)`; the count fused."""
     if getattr(getattr(model, "config", None), "model_type", None) not in FUSABLE:
         return 0
     fused = 0
@@ -38,7 +39,7 @@ def fuse_qkv(model: Any) -> int:
             continue
         if len({(p.in_features, p.out_features) for p in parts}) != 1:
             continue
-        projection = _Projection(parts)
+        projection = _Projection(parts, linear)
         for i, name in enumerate(PARTS):
             setattr(module, name, _Part(projection, i))
         fused += 1
@@ -48,7 +49,8 @@ def fuse_qkv(model: Any) -> int:
 class _Projection:
     """The stacked weights, and the last input's fused output (held only between the three calls)."""
 
-    def __init__(self, parts: list[Any]):
+    def __init__(self, parts: list[Any], linear: Callable[[Any, Any, Any], Any]):
+        self.linear = linear
         with torch.no_grad():
             self.weight = torch.cat([p.weight for p in parts]).contiguous()
             self.bias = torch.cat([p.bias for p in parts]).contiguous()
@@ -59,7 +61,7 @@ class _Projection:
     def part(self, hidden: Any, i: int) -> Any:
         if self._input is not hidden:
             self._input = hidden
-            self._output = F.linear(hidden, self.weight, self.bias)
+            self._output = self.linear(hidden, self.weight, self.bias)
         out = self._output[..., i * self.width:(i + 1) * self.width]
         if i == len(PARTS) - 1:
             self._input = self._output = None   # nothing held between forward passes

@@ -141,15 +141,18 @@ def test_minilm_equals_bert_score(isolated, monkeypatch, idf):
     assert out.per_study[3] == pytest.approx(1.0, abs=1e-6)
 
 
-def test_fused_query_key_value_give_the_unfused_embeddings(isolated, tiny_roberta):
-    """rexbench.fused_qkv: one product for the three projections; MKL gives bit-identical embeddings."""
+def test_fused_query_key_value_give_the_unfused_embeddings(isolated, tiny_roberta, monkeypatch):
+    """rexbench.fused_qkv: one product for the three projections; with PyTorch's own kernels (MKL) the
+    embeddings are bit-identical (oneDNN's are compared in tests/test_onednn_linear.py)."""
     import torch
     from transformers import AutoModel
 
     from rexbench.fused_qkv import fuse_qkv
 
+    monkeypatch.setenv("REXBENCH_ONEDNN", "off")
     for folder, layers, texts in ((Path(minilm_path()), 6, make_pairs(40)[0]), (tiny_roberta[0], 6, SENTENCES)):
         encoder = engine.Encoder(folder, layers, "float32")
+        assert encoder.kernels == "torch"
         assert fuse_qkv(encoder.model) == 0                       # already fused when loaded
         ids = encoder.token_ids(texts, True)
         fused = encoder.encode(ids)
