@@ -73,10 +73,10 @@ def run_bert_score(refs, hyps):
 
 
 def run_rexbench(refs, hyps, *, fresh_model: bool, spec: str = "bertscore_minilm"):
-    from rexbench import bertscore_engine, registry
+    from rexbench import bertscore_encoder, registry
 
     if fresh_model:
-        bertscore_engine._ENCODERS.clear()
+        bertscore_encoder._ENCODERS.clear()
     metric = registry.load(spec)
     t = time.perf_counter()
     out = metric.compute(references=refs, predictions=hyps)

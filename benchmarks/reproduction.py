@@ -53,11 +53,11 @@ def run(metric, pairs, *, threads: int, budget: int, max_batch: int, order: str,
     import numpy as np
     import torch
 
-    from rexbench import bertscore_engine as engine
+    from rexbench import bertscore_encoder as encoders
 
     os.environ["REXBENCH_ONEDNN"] = "on" if kernels == "onednn" else "off"   # rexbench.onednn_linear
     torch.set_num_threads(threads)
-    engine.TOKEN_BUDGET, engine.MAX_BATCH = budget, max_batch
+    encoders.TOKEN_BUDGET, encoders.MAX_BATCH = budget, max_batch   # read by the metric on each compute
     results = []
     for label, refs, preds in pairs:
         idx = list(range(len(refs)))
@@ -83,15 +83,15 @@ def main() -> None:
     import numpy as np
     import torch
 
-    from rexbench import bertscore_engine as engine
+    from rexbench import bertscore_encoder as encoders
     from rexbench import registry
 
     metric = registry.load(f"{args.metric}:dtype={args.dtype}")
     pairs = pairs_of_demo(tuple(args.tracks.split(",")), args.limit)
     n_pairs = sum(len(r) for _, r, _ in pairs)
-    base_budget, base_batch = engine.TOKEN_BUDGET, engine.MAX_BATCH
+    base_budget, base_batch = encoders.TOKEN_BUDGET, encoders.MAX_BATCH
     reference = dict(threads=2, budget=base_budget, max_batch=base_batch, order="split",
-                     kernels=engine.kernels_for("cpu", args.dtype))
+                     kernels=encoders.kernels_for("cpu", args.dtype))
     variants = {
         "1 thread": dict(reference, threads=1),
         "PyTorch's own kernels (REXBENCH_ONEDNN=off)": dict(reference, kernels="torch"),

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rexbench import bertscore_encoder as encoders
 from rexbench import bertscore_engine as engine
 from rexbench import models, registry
 from rexbench.errors import MetricNotReady, UnknownMetric
@@ -151,7 +152,7 @@ def test_fused_query_key_value_give_the_unfused_embeddings(isolated, tiny_robert
 
     monkeypatch.setenv("REXBENCH_ONEDNN", "off")
     for folder, layers, texts in ((Path(minilm_path()), 6, make_pairs(40)[0]), (tiny_roberta[0], 6, SENTENCES)):
-        encoder = engine.Encoder(folder, layers, "float32")
+        encoder = encoders.Encoder(folder, layers, "float32")
         assert encoder.kernels == "torch"
         assert fuse_qkv(encoder.model) == 0                       # already fused when loaded
         ids = encoder.token_ids(texts, True)
@@ -160,7 +161,7 @@ def test_fused_query_key_value_give_the_unfused_embeddings(isolated, tiny_robert
         encoder.model = plain
         for a, b in zip(fused, encoder.encode(ids)):
             np.testing.assert_array_equal(a, b)
-    attention = engine.Encoder(Path(minilm_path()), 1, "float32").model.encoder.layer[0].attention.self
+    attention = encoders.Encoder(Path(minilm_path()), 1, "float32").model.encoder.layer[0].attention.self
     plain = AutoModel.from_pretrained(minilm_path(), local_files_only=True).encoder.layer[0].attention.self
     h1, h2 = torch.randn(2, 5, 384), torch.randn(2, 5, 384)
     with torch.inference_mode():
@@ -225,7 +226,7 @@ def test_roberta_code_path_equals_bert_score(isolated, tiny_roberta, prefix_spac
 
 
 def test_prefix_space_changes_roberta_tokens(isolated, tiny_roberta):
-    encoder = engine.get_encoder(models.locate(str(tiny_roberta[0])), 5, "float32")
+    encoder = encoders.get_encoder(models.locate(str(tiny_roberta[0])), 5, "float32")
     with_space, without = encoder.token_ids(["the heart"], True)[0], encoder.token_ids(["the heart"], False)[0]
     assert with_space != without and len(with_space) < len(without)  # "Ġthe" is one token, "t"+"he" two
 
@@ -321,7 +322,7 @@ def test_second_run_encodes_only_candidates(isolated, monkeypatch):
     assert len(shards) == 2                                      # one per chunk of 64 pairs
 
     other = [h + " No change." for h in hyps]                     # a second submission on the same split
-    encoder = engine.get_encoder(Path(minilm_path()), 6, "float32")
+    encoder = encoders.get_encoder(Path(minilm_path()), 6, "float32")
     before = encoder.encoded
     second = registry.load("bertscore_minilm")
     out2 = second.compute(references=refs, predictions=other)
@@ -374,7 +375,7 @@ def test_cold_and_warm_runs_are_bit_identical(isolated, monkeypatch):
 def test_progress_reports_every_pair_once(isolated, monkeypatch):
     """Per encoder batch, not only per chunk: the bar moves while a chunk is encoded."""
     monkeypatch.setattr(engine, "CHUNK_PAIRS", 64)
-    monkeypatch.setattr(engine, "TOKEN_BUDGET", 64)   # small encoder batches
+    monkeypatch.setattr(encoders, "TOKEN_BUDGET", 64)   # small encoder batches
     refs, hyps = make_pairs(150)
     calls: list[int] = []
     registry.load("bertscore_minilm").compute(references=refs, predictions=hyps, progress=calls.append)
@@ -382,6 +383,21 @@ def test_progress_reports_every_pair_once(isolated, monkeypatch):
     assert len(calls) > 3 * 3   # several moves per chunk of 64 pairs
     totals = np.cumsum(calls)
     assert {64, 128, 150} <= set(totals.tolist())   # each chunk completes exactly at its boundary
+
+
+def test_a_loaded_encoder_batches_by_the_current_token_budget(isolated, monkeypatch):
+    """The budget is read per run, not frozen into the loaded model (benchmarks/reproduction.py varies it)."""
+    refs, hyps = make_pairs(40)
+    metric = registry.load("bertscore_minilm")
+    wide: list[int] = []
+    metric.compute(references=refs, predictions=hyps, progress=wide.append)
+    loaded = encoders.get_encoder(Path(minilm_path()), 6, "float32")
+    monkeypatch.setattr(encoders, "TOKEN_BUDGET", 32)
+    monkeypatch.setenv("REXBENCH_EMBEDDING_CACHE", "off")
+    narrow: list[int] = []
+    metric.compute(references=refs, predictions=hyps, progress=narrow.append)
+    assert encoders.get_encoder(Path(minilm_path()), 6, "float32") is loaded and loaded.token_budget == 32
+    assert len(narrow) > 2 * len(wide)      # one text per forward pass: the progress moves per text
 
 
 def test_bf16_is_opt_in_named_in_the_signature_and_close(isolated):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rexbench import bertscore_engine as engine
+from rexbench import bertscore_encoder as encoders
 from rexbench import device, registry
 from rexbench.device import DeviceError
 
@@ -20,7 +20,7 @@ def test_batch_size_changes_batches_not_numbers(isolated, monkeypatch):  # noqa:
     default = registry.load("bertscore_minilm").compute(references=refs, predictions=hyps)
     with device.runtime(device="cpu", batch_size=4):
         small = registry.load("bertscore_minilm").compute(references=refs, predictions=hyps)
-        assert engine.get_encoder(registry.load("bertscore_minilm").model_folder(), 6, "float32", "cpu", 4).max_batch == 4
+        assert encoders.get_encoder(registry.load("bertscore_minilm").model_folder(), 6, "float32", "cpu", 4).max_batch == 4
     assert np.abs(small.per_study - default.per_study).max() < 1e-6
     # Embeddings made under other batches live in their own cache folder (cold/warm stay bit-identical).
     folders = sorted(p.name for p in (isolated / "cache" / "embeddings").iterdir())
@@ -51,7 +51,7 @@ def test_cuda_device_resolves_and_reaches_the_model(isolated, monkeypatch):  # n
         raise Refuse  # this machine has no GPU: stop where the real code would move the model
 
     monkeypatch.setattr(torch.nn.Module, "to", fake_to)
-    monkeypatch.setattr(engine, "_ENCODERS", type(engine._ENCODERS)())
+    monkeypatch.setattr(encoders, "_ENCODERS", type(encoders._ENCODERS)())
     monkeypatch.setattr(device, "_DEFAULTS", {"device": "auto", "batch_size": 0})
     refs, hyps = make_pairs(30)
     with device.runtime(device="auto"):

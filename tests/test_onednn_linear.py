@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rexbench import bertscore_engine as engine
+from rexbench import bertscore_encoder as encoders
 from rexbench import registry
 
 torch = pytest.importorskip("torch")
@@ -35,10 +35,10 @@ def fresh(tmp_path, monkeypatch):
     monkeypatch.setenv("REXBENCH_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("REXBENCH_ONEDNN", raising=False)
     monkeypatch.delenv("REXBENCH_EMBEDDING_CACHE", raising=False)
-    engine._ENCODERS.clear()
+    encoders._ENCODERS.clear()
     onednn.available.cache_clear()
     yield tmp_path
-    engine._ENCODERS.clear()
+    encoders._ENCODERS.clear()
     onednn.available.cache_clear()
 
 
@@ -74,8 +74,8 @@ def test_unavailable_when_the_op_fails_its_check(fresh, monkeypatch, failure):
 
     monkeypatch.setattr(onednn, "linear", broken)
     assert not onednn.available() and not onednn.enabled()
-    assert engine.kernels_for("cpu", "float32") == "torch"
-    encoder = engine.Encoder(minilm_path(), 2, "float32")
+    assert encoders.kernels_for("cpu", "float32") == "torch"
+    encoder = encoders.Encoder(minilm_path(), 2, "float32")
     assert encoder.kernels == "torch"
     assert not any(isinstance(m, onednn.OneDnnLinear) for m in encoder.model.modules())
 
@@ -130,14 +130,14 @@ def test_encoder_uses_onednn_on_cpu_in_float32_only(fresh, monkeypatch):
         pytest.skip("oneDNN linear is not available in this PyTorch build")
     from rexbench.fused_qkv import _Part
 
-    encoder = engine.Encoder(minilm_path(), 6, "float32")
+    encoder = encoders.Encoder(minilm_path(), 6, "float32")
     assert encoder.kernels == "onednn"
     query = encoder.model.encoder.layer[0].attention.self.query
     assert isinstance(query, _Part) and query.projection.linear is onednn.linear   # fused q/k/v on oneDNN too
-    assert engine.Encoder(minilm_path(), 1, "bfloat16").kernels == "torch"
-    assert engine.kernels_for("cuda:0", "float32") == "torch" and engine.kernels_for("cuda", "float16") == "torch"
+    assert encoders.Encoder(minilm_path(), 1, "bfloat16").kernels == "torch"
+    assert encoders.kernels_for("cuda:0", "float32") == "torch" and encoders.kernels_for("cuda", "float16") == "torch"
     monkeypatch.setenv("REXBENCH_ONEDNN", "off")
-    off = engine.Encoder(minilm_path(), 6, "float32")
+    off = encoders.Encoder(minilm_path(), 6, "float32")
     assert off.kernels == "torch" and not any(isinstance(m, onednn.OneDnnLinear) for m in off.model.modules())
     ids = encoder.token_ids(TEXTS, True)
     for fast, slow in zip(encoder.encode(ids), off.encode(ids)):

@@ -122,7 +122,7 @@ def test_ci_accepts_another_thread_count_and_batch_size_and_catches_real_changes
     tolerance, or a lexical value moved at all, is a mismatch naming the field."""
     import torch
 
-    from rexbench import bertscore_engine
+    from rexbench import bertscore_encoder
     from rexbench.nltk_resources import wordnet_dir, wordnet_ready
 
     if not wordnet_ready():
@@ -134,7 +134,7 @@ def test_ci_accepts_another_thread_count_and_batch_size_and_catches_real_changes
 
     subs = tmp_path / "submissions"
     _one_track_copy(REPO / "submissions" / "random-train", subs / "random-train", "impression")
-    monkeypatch.setattr(bertscore_engine, "TOKEN_BUDGET", 512)
+    monkeypatch.setattr(bertscore_encoder, "TOKEN_BUDGET", 512)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:

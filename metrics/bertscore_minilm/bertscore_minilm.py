@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 
-from rexbench.bertscore_engine import BertScoreBase
+from rexbench.bertscore_metric import BertScoreBase
 
 
 @dataclass(frozen=True)
