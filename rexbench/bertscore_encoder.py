@@ -23,6 +23,7 @@ from .metric import Progress
 TOKEN_BUDGET = 2048   # padded tokens per encoder batch (measured best on CPU between 1k and 4k)
 MAX_BATCH = 128       # texts per encoder batch at most
 GPU_TOKEN_BUDGET = 32768  # on a GPU, bigger batches pay (same numbers within tolerance; own embedding cache)
+LANES = 2             # encoder batches in flight on CPU (Encoder._forward_all)
 
 
 class Encoder:
@@ -97,32 +98,63 @@ class Encoder:
     def encode(self, id_lists: Sequence[Sequence[int]], on_batch: Progress | None = None) -> list[np.ndarray]:
         """Last hidden state of each sequence, (len, hidden) float32, in input order; `on_batch(k)` after
         each forward pass of k texts."""
+        out: list[np.ndarray | None] = [None] * len(id_lists)
+        for batch, rows in self._forward_all(self._batches(id_lists), id_lists):
+            for i, row in zip(batch, rows):
+                out[i] = row
+            self.encoded += len(batch)
+            if on_batch is not None:
+                on_batch(len(batch))
+        return out  # type: ignore[return-value]
+
+    def _batches(self, id_lists: Sequence[Sequence[int]]) -> list[list[int]]:
+        """Indices sorted by token count (longest first), cut into batches under the token budget."""
+        order = sorted(range(len(id_lists)), key=lambda i: (-len(id_lists[i]), i))
+        batches, start = [], 0
+        while start < len(order):
+            longest = len(id_lists[order[start]])
+            size = max(1, min(self.max_batch, self.token_budget // max(longest, 1)))
+            batches.append(order[start:start + size])
+            start += size
+        return batches
+
+    def _forward_all(self, batches: list[list[int]], id_lists: Sequence[Sequence[int]]):
+        """(batch, rows) for each batch, in order. On CPU with two or more torch threads, LANES batches are
+        in flight on as many Python threads, each with its share of torch's threads: one batch's Python and
+        single-threaded stretches overlap another's matrix products (benchmarks/results/bertscore.md).
+        Every batch runs with the same thread count whichever lane takes it, so results are deterministic."""
         import torch
 
-        order = sorted(range(len(id_lists)), key=lambda i: (-len(id_lists[i]), i))
-        out: list[np.ndarray | None] = [None] * len(id_lists)
+        threads = torch.get_num_threads()
+        lanes = min(LANES, threads) if self.device == "cpu" else 1
+        if lanes <= 1:
+            for batch in batches:
+                yield batch, self._forward(batch, id_lists)
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        try:
+            with ThreadPoolExecutor(lanes, thread_name_prefix="rexbench-encoder", initializer=torch.set_num_threads,
+                                    initargs=(threads // lanes,)) as pool:
+                yield from zip(batches, pool.map(lambda batch: self._forward(batch, id_lists), batches))
+        finally:
+            torch.set_num_threads(threads)   # a lane's setting is also the default for threads started later
+
+    def _forward(self, batch: list[int], id_lists: Sequence[Sequence[int]]) -> list[np.ndarray]:
+        import torch
+
         pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
-        start = 0
-        with torch.inference_mode():
-            while start < len(order):
-                longest = len(id_lists[order[start]])
-                size = max(1, min(self.max_batch, self.token_budget // max(longest, 1)))
-                batch = order[start:start + size]
-                start += size
-                ids = torch.full((len(batch), longest), pad, dtype=torch.long)
-                mask = torch.zeros((len(batch), longest), dtype=torch.long)
-                for row, i in enumerate(batch):
-                    seq = id_lists[i]
-                    ids[row, :len(seq)] = torch.tensor(seq, dtype=torch.long)
-                    mask[row, :len(seq)] = 1
-                hidden = self.model(ids.to(self.device), attention_mask=mask.to(self.device))[0]
-                hidden = (hidden.float() if hidden.dtype != torch.float32 else hidden).cpu()
-                for row, i in enumerate(batch):
-                    out[i] = hidden[row, :len(id_lists[i])].numpy().copy()
-                self.encoded += len(batch)
-                if on_batch is not None:
-                    on_batch(len(batch))
-        return out  # type: ignore[return-value]
+        longest = max(len(id_lists[i]) for i in batch)
+        with torch.inference_mode():   # thread-local: entered in the thread that runs the batch
+            ids = torch.full((len(batch), longest), pad, dtype=torch.long)
+            mask = torch.zeros((len(batch), longest), dtype=torch.long)
+            for row, i in enumerate(batch):
+                seq = id_lists[i]
+                ids[row, :len(seq)] = torch.tensor(seq, dtype=torch.long)
+                mask[row, :len(seq)] = 1
+            hidden = self.model(ids.to(self.device), attention_mask=mask.to(self.device))[0]
+            hidden = (hidden.float() if hidden.dtype != torch.float32 else hidden).cpu()
+            return [hidden[row, :len(id_lists[i])].numpy().copy() for row, i in enumerate(batch)]
 
 
 def kernels_for(device: str, dtype: str) -> str:

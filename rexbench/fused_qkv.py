@@ -17,6 +17,7 @@ imported only where a model is loaded.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -47,7 +48,7 @@ def fuse_qkv(model: Any, linear: Callable[[Any, Any, Any], Any] = F.linear) -> i
 
 
 class _Projection:
-    """The stacked weights, and the last input's fused output (held only between the three calls)."""
+    """The stacked weights, and each thread's last input and fused output (held only between the three calls)."""
 
     def __init__(self, parts: list[Any], linear: Callable[[Any, Any, Any], Any]):
         self.linear = linear
@@ -55,16 +56,16 @@ class _Projection:
             self.weight = torch.cat([p.weight for p in parts]).contiguous()
             self.bias = torch.cat([p.bias for p in parts]).contiguous()
         self.width = parts[0].out_features
-        self._input: Any = None
-        self._output: Any = None
+        self._last = threading.local()   # per thread: threads may run the model at the same time
 
     def part(self, hidden: Any, i: int) -> Any:
-        if self._input is not hidden:
-            self._input = hidden
-            self._output = self.linear(hidden, self.weight, self.bias)
-        out = self._output[..., i * self.width:(i + 1) * self.width]
+        last = self._last
+        if getattr(last, "input", None) is not hidden:
+            last.input = hidden
+            last.output = self.linear(hidden, self.weight, self.bias)
+        out = last.output[..., i * self.width:(i + 1) * self.width]
         if i == len(PARTS) - 1:
-            self._input = self._output = None   # nothing held between forward passes
+            last.input = last.output = None   # nothing held between forward passes
         return out
 
 
