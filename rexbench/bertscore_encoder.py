@@ -62,13 +62,11 @@ class Encoder:
         from .fused_qkv import fuse_qkv
 
         self.kernels = kernels_for(device, dtype)
+        fuse_qkv(self.model)                          # one product for query, key and value
         if self.kernels == "onednn":
             from . import onednn_linear
 
-            fuse_qkv(self.model, onednn_linear.linear)   # one product for query, key and value
-            onednn_linear.use_onednn(self.model)          # the other linear layers, GELU fused in
-        else:
-            fuse_qkv(self.model)
+            onednn_linear.use_onednn(self.model)      # every linear layer, GELU fused in
         self.byte_level = isinstance(self.tokenizer, (GPT2Tokenizer, RobertaTokenizer))
         self.encoded = 0  # texts encoded by this encoder (tests count cache hits with it)
 

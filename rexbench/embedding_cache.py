@@ -21,7 +21,7 @@ from .paths import cache_dir
 
 CACHE_FORMAT = 1
 # Bump when the way texts are batched changes: cached embeddings then no longer match fresh ones bit for bit.
-BATCHING_VERSION = 4  # 3: fused query/key/value projections (rexbench.fused_qkv); 4: kernels in the key
+BATCHING_VERSION = 5  # 3: fused q/k/v (rexbench.fused_qkv); 4: kernels in the key; 5: two lanes (threads per product)
 
 
 def embedding_cache_enabled() -> bool:

@@ -18,19 +18,19 @@ imported only where a model is loaded.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 
 PARTS = ("query", "key", "value")
 FUSABLE = ("bert", "roberta", "xlm-roberta")   # transformers model types with BERT's self-attention
 
 
-def fuse_qkv(model: Any, linear: Callable[[Any, Any, Any], Any] = F.linear) -> int:
+def fuse_qkv(model: Any) -> int:
     """Fuse every attention module of `model` (of a FUSABLE type, after any .to()) that has Linear
-    query/key/value of one shape, the fused product computed by `linear(x, weight, bias)`; the count fused."""
+    query/key/value of one shape; the count fused. The fused product is an `nn.Linear` in the module
+    tree (`<attention>.query.projection.fused`), so later passes over the model's linear layers
+    (rexbench.onednn_linear) reach it too."""
     if getattr(getattr(model, "config", None), "model_type", None) not in FUSABLE:
         return 0
     fused = 0
@@ -40,29 +40,34 @@ def fuse_qkv(model: Any, linear: Callable[[Any, Any, Any], Any] = F.linear) -> i
             continue
         if len({(p.in_features, p.out_features) for p in parts}) != 1:
             continue
-        projection = _Projection(parts, linear)
+        projection = _Projection(parts)
         for i, name in enumerate(PARTS):
             setattr(module, name, _Part(projection, i))
         fused += 1
     return fused
 
 
-class _Projection:
-    """The stacked weights, and each thread's last input and fused output (held only between the three calls)."""
+class _Projection(torch.nn.Module):
+    """The stacked weights as one Linear, and each thread's last input and fused output (held only
+    between the three calls)."""
 
-    def __init__(self, parts: list[Any], linear: Callable[[Any, Any, Any], Any]):
-        self.linear = linear
+    def __init__(self, parts: list[Any]):
+        super().__init__()
+        first = parts[0]
+        self.fused = torch.nn.Linear(first.in_features, len(parts) * first.out_features,
+                                     device=first.weight.device, dtype=first.weight.dtype)
         with torch.no_grad():
-            self.weight = torch.cat([p.weight for p in parts]).contiguous()
-            self.bias = torch.cat([p.bias for p in parts]).contiguous()
-        self.width = parts[0].out_features
+            self.fused.weight.copy_(torch.cat([p.weight for p in parts]))
+            self.fused.bias.copy_(torch.cat([p.bias for p in parts]))
+        self.fused.requires_grad_(False)
+        self.width = first.out_features
         self._last = threading.local()   # per thread: threads may run the model at the same time
 
     def part(self, hidden: Any, i: int) -> Any:
         last = self._last
         if getattr(last, "input", None) is not hidden:
             last.input = hidden
-            last.output = self.linear(hidden, self.weight, self.bias)
+            last.output = self.fused(hidden)
         out = last.output[..., i * self.width:(i + 1) * self.width]
         if i == len(PARTS) - 1:
             last.input = last.output = None   # nothing held between forward passes

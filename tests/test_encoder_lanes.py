@@ -74,12 +74,18 @@ def test_fused_projection_keeps_each_threads_input_apart():
     parts = [torch.nn.Linear(8, 8) for _ in range(3)]
     both_inside = threading.Barrier(2, timeout=10)
 
-    def slow_linear(x, w, b):
-        y = torch.nn.functional.linear(x, w, b)
-        both_inside.wait()                    # neither stores its result before the other computed its own
-        return y
+    class SlowLinear(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
 
-    projection = _Projection(parts, slow_linear)
+        def forward(self, x):
+            y = self.inner(x)
+            both_inside.wait()                # neither stores its result before the other computed its own
+            return y
+
+    projection = _Projection(parts)
+    projection.fused = SlowLinear(projection.fused)
     hidden = {name: torch.randn(2, 3, 8) for name in "ab"}
     got: dict[str, object] = {}
 

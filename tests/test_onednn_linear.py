@@ -48,16 +48,19 @@ def test_available_in_this_pytorch_build(fresh):
     assert torch.backends.mkldnn.is_available() and onednn.available() and onednn.enabled()
 
 
+@pytest.mark.parametrize("packed", [False, True])
 @pytest.mark.parametrize("shape", [(7, 16), (3, 5, 16), (2, 3, 4, 16)])
-def test_linear_is_f_linear_then_erf_gelu(fresh, shape):
+def test_linear_is_f_linear_then_erf_gelu(fresh, shape, packed):
     if not onednn.available():
         pytest.skip("oneDNN linear is not available in this PyTorch build")
     generator = torch.Generator().manual_seed(1)
     x = torch.randn(*shape, generator=generator)
     w, b = torch.randn(40, 16, generator=generator) / 4, torch.randn(40, generator=generator)
+    weight = onednn.pack(w) if packed else w
+    assert weight.is_mkldnn == packed
     with torch.inference_mode():
         expected = torch.nn.functional.linear(x, w, b)
-        plain, fused = onednn.linear(x, w, b), onednn.linear(x, w, b, gelu=True)
+        plain, fused = onednn.linear(x, weight, b), onednn.linear(x, weight, b, gelu=True)
     assert plain.shape == fused.shape == (*shape[:-1], 40)
     torch.testing.assert_close(plain, expected, rtol=1e-5, atol=1e-5)
     torch.testing.assert_close(fused, torch.nn.functional.gelu(expected), rtol=1e-5, atol=1e-5)
@@ -78,6 +81,16 @@ def test_unavailable_when_the_op_fails_its_check(fresh, monkeypatch, failure):
     encoder = encoders.Encoder(minilm_path(), 2, "float32")
     assert encoder.kernels == "torch"
     assert not any(isinstance(m, onednn.OneDnnLinear) for m in encoder.model.modules())
+
+
+def test_pack_falls_back_to_the_plain_weight(fresh, monkeypatch):
+    def refuse(weight, rows):
+        raise RuntimeError("reorder: unsupported")
+
+    monkeypatch.setattr(torch.ops.mkldnn, "_reorder_linear_weight", refuse)
+    w = torch.randn(8, 4)
+    assert onednn.pack(w) is not None and not onednn.pack(w).is_mkldnn
+    torch.testing.assert_close(onednn.pack(w), w, rtol=0, atol=0)
 
 
 def test_use_onednn_swaps_every_linear_and_fuses_bert_gelu(fresh):
@@ -133,7 +146,7 @@ def test_encoder_uses_onednn_on_cpu_in_float32_only(fresh, monkeypatch):
     encoder = encoders.Encoder(minilm_path(), 6, "float32")
     assert encoder.kernels == "onednn"
     query = encoder.model.encoder.layer[0].attention.self.query
-    assert isinstance(query, _Part) and query.projection.linear is onednn.linear   # fused q/k/v on oneDNN too
+    assert isinstance(query, _Part) and isinstance(query.projection.fused, onednn.OneDnnLinear)  # fused q/k/v too
     assert encoders.Encoder(minilm_path(), 1, "bfloat16").kernels == "torch"
     assert encoders.kernels_for("cuda:0", "float32") == "torch" and encoders.kernels_for("cuda", "float16") == "torch"
     monkeypatch.setenv("REXBENCH_ONEDNN", "off")
