@@ -7,9 +7,10 @@ matrices stacked) does the same work sooner. Each output element is the same dot
 inputs; with MKL on CPU the embeddings come out bit-identical (checked by tests/test_bertscore.py), and
 any BLAS gives the unfused numbers to float32 rounding.
 
-The model's own forward is untouched: `query`, `key` and `value` become views of one fused projection.
-The first of them to see a hidden-states tensor computes all three; the other two slice that result
-when they are called on the same tensor object, and compute their own otherwise. Only for the model
+The model's own forward is untouched: `query`, `key` and `value` become views of one fused projection
+(an `nn.Linear` with the three weight matrices stacked). The first of them to see a hidden-states tensor
+computes all three; the other two slice that result when they are called on the same tensor object, and
+compute their own otherwise; each thread keeps its own (threads may run the model at once). Only for the model
 types listed in FUSABLE, whose attention calls the three one after the other on the same hidden states
 with nothing in between (inference tensors carry no version counter to check that). Imports torch:
 imported only where a model is loaded.
