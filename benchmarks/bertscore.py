@@ -18,6 +18,7 @@ import os
 import random
 import re
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -154,9 +155,9 @@ def timings(args, refs, hyps) -> None:
             print(f"round {r + 1}: bert_score {results['bert_score'][-1]:.1f} s, rexbench cold "
                   f"{results['cold'][-1]:.1f} s (encoded {stats.encoded}), warm {results['warm'][-1]:.1f} s "
                   f"(encoded {stats_warm.encoded}, cache hits {stats_warm.cache_hits})", flush=True)
-    paired = {k: ", ".join(f"{b / t:.2f}x" for b, t in zip(results["bert_score"], results[k])) for k in ("cold", "warm")}
-    print(f"per round (bert_score / rexbench, same round: robust to the machine's drift): cold {paired['cold']}; "
-          f"warm {paired['warm']}")
+    ratios = {k: [b / t for b, t in zip(results["bert_score"], results[k])] for k in ("cold", "warm")}
+    print("per round (bert_score / rexbench in the same round, robust to the machine's drift): " + "; ".join(
+        f"{k} {', '.join(f'{r:.2f}x' for r in v)} (median {statistics.median(v):.2f}x)" for k, v in ratios.items()))
     best = {k: min(v) for k, v in results.items()}
     print(f"best of {args.rounds}: bert_score.score {best['bert_score']:.1f} s | rexbench cold {best['cold']:.1f} s "
           f"({best['bert_score'] / best['cold']:.2f}x) | warm {best['warm']:.1f} s "
