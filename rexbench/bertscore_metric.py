@@ -17,6 +17,7 @@ from .bertscore_engine import DTYPES, MATCH_BATCH, SCORES, RunStats, bertscore, 
 from .embedding_cache import EmbeddingCache, embedding_cache_enabled
 from .errors import MetricError, MetricNotReady, UnknownMetric
 from .metric import Metric, MetricOutput, Progress
+from .signature import installed_version
 
 
 class BertScoreBase(Metric):
@@ -76,18 +77,13 @@ class BertScoreBase(Metric):
         return None
 
     def environment(self) -> dict[str, str]:
-        from importlib.metadata import PackageNotFoundError, version
-
         env: dict[str, str] = {}
         folder = self.model_folder()
         # 64 bits of each hash: enough to tell models apart
         env["weights"] = models.weights_sha256(folder)[:16] if folder is not None else "absent"
         env["model_files"] = models.tokenizer_sha256(folder)[:16] if folder is not None else "absent"
         for pkg in ("torch", "transformers"):
-            try:
-                env[pkg] = version(pkg)
-            except PackageNotFoundError:
-                env[pkg] = "absent"
+            env[pkg] = installed_version(pkg) or "absent"
         if self.params.rescale:
             path = self.baseline_path()
             env["baseline_sha"] = models.file_sha256(path)[:16] if path is not None else "absent"

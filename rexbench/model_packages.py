@@ -4,11 +4,11 @@ importable, are the local model folders there, which versions and weights go int
 from __future__ import annotations
 
 import importlib.util
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from . import models
 from .errors import MetricNotReady
+from .signature import installed_version
 
 
 def missing_modules(modules: tuple[str, ...]) -> list[str]:
@@ -53,8 +53,5 @@ def environment(packages: tuple[str, ...], folders: dict[str, str]) -> dict[str,
         if spec is not None and not (spec.required or spec.weightless):   # a transformers folder: its config
             env[f"c.{model}"] = models.tokenizer_sha256(folder)[:16] if folder else "absent"   # and tokenizer
     for pkg in packages:
-        try:
-            env[pkg] = version(pkg)
-        except PackageNotFoundError:
-            env[pkg] = "absent"
+        env[pkg] = installed_version(pkg) or "absent"
     return env
