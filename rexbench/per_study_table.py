@@ -28,6 +28,7 @@ import numpy as np
 
 from . import per_study_cache
 from .errors import InputError
+from .records import is_json_number
 
 ID_FIELDS = ("track", "id", "study_id")          # the only strings a published per-study file may hold
 
@@ -237,8 +238,8 @@ def _exact(path: Path) -> PerStudy:
             if key == "stats":
                 continue
             values = [row.get(key) for row in ordered]
-            clean = clean and all(v is None or _number(v) for v in values)
-            _put(cols.values, cols.missing, key, key, ids, values, lambda v: _number(v))
+            clean = clean and all(v is None or is_json_number(v) for v in values)
+            _put(cols.values, cols.missing, key, key, ids, values, is_json_number)
         stat_keys = {k for row in ordered if isinstance(row.get("stats"), dict) for k in row["stats"]}
         clean = clean and all(row.get("stats") is None or isinstance(row["stats"], dict) for row in ordered)
         for key in sorted(stat_keys):
@@ -263,10 +264,6 @@ def _put(into: dict[str, np.ndarray], missing: dict[str, str], key: str, where: 
         missing[where] = ids[0]
 
 
-def _number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
 def _numbers(v: Any) -> bool:
-    return isinstance(v, list) and bool(v) and all(_number(x) for x in v)
+    return isinstance(v, list) and bool(v) and all(is_json_number(x) for x in v)
 

@@ -124,6 +124,11 @@ def _first_surrogate(text: str) -> str:
     return next(ch for ch in text if "\ud800" <= ch <= "\udfff")
 
 
+def is_json_number(value: Any) -> bool:
+    """A number as json parses one: an int or a float, never a bool (json_kind's "number")."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def json_kind(value: Any) -> str:
     """The JSON name of a value's type, for messages."""
     if value is None:

@@ -13,17 +13,15 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from .records import is_json_number
+
 Parts = tuple[str, ...]
 TolOf = Callable[[Parts], float]
 
 
-def _num(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
-
-
 def same(a: Any, b: Any, tol: float = 0.0) -> bool:
     """Equal, floats within the absolute tolerance `tol` (0: exactly equal)."""
-    if _num(a) and _num(b):
+    if is_json_number(a) and is_json_number(b):
         if isinstance(a, float) or isinstance(b, float):
             return a == b or abs(a - b) <= tol
         return a == b
@@ -67,7 +65,7 @@ def diff_fields(committed: Any, fresh: Any, path: str = "", *, skip: frozenset[s
     tol = tol_of(parts)
     if not same(committed, fresh, tol):
         bound = f"beyond its tolerance {tol:g}" if tol else "(this metric reproduces exactly)"
-        if not (_num(committed) and _num(fresh)):
+        if not (is_json_number(committed) and is_json_number(fresh)):
             bound = ""
         out.append(f"field {path} is {_short(committed)} but rescoring gives {_short(fresh)}"
                    + (f" {bound}" if bound else ""))

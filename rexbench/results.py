@@ -18,6 +18,7 @@ from . import __version__
 from .errors import InputError
 from .io import (MAX_RESULTS_BYTES, decode_utf8, dumps_json, dumps_jsonl, lines_of, loads_json, read_json_lenient,
                  read_regular, refuse_overwrite, sha256_bytes)
+from .records import is_json_number
 from .scoring import MetricScore, ScoreRun, TrackResult
 
 SCHEMA = "rexbench.results/1"
@@ -180,7 +181,7 @@ def _structure_problem(data: dict[str, Any]) -> str | None:
         if not isinstance(body, dict) or not isinstance(body.get("n"), int) or not isinstance(body.get("metrics"), dict):
             return f"field tracks.{name} must be an object with an integer n and an object metrics"
         for key, m in body["metrics"].items():
-            if not isinstance(m, dict) or not _number(m.get("score")):
+            if not isinstance(m, dict) or not is_json_number(m.get("score")):
                 return f"field tracks.{name}.metrics.{key} must be an object with a numeric score"
             if not (m.get("ci") is None or isinstance(m["ci"], dict)):
                 return f"field tracks.{name}.metrics.{key}.ci must be an object or null"
@@ -197,10 +198,6 @@ def _non_finite(value: Any, where: str = "") -> str | None:
         if found is not None:
             return found
     return None
-
-
-def _number(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
 def read_per_study(path: Path, *, verify_pair: bool = True) -> dict[str, dict[str, dict[str, Any]]]:
